@@ -1,0 +1,1 @@
+"""Approvals: every human decision (built by the run-journal issue)."""

@@ -1,0 +1,1 @@
+"""Automation rules (built by the policy-gate issue)."""

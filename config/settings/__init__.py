@@ -1,0 +1,1 @@
+"""Settings modules: ``base`` is what runs (configured from the environment); ``test`` is the suite's."""

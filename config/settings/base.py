@@ -1,0 +1,230 @@
+"""Settings read from the environment (twelve-factor). Every variable is listed in README.md."""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+
+DEBUG = env.bool("DEBUG", default=False)
+
+DATA_DIR = Path(env.str("OPSGATE_DATA_DIR", default=str(BASE_DIR / "var")))
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off (for local use, set DEBUG=1 or SECRET_KEY=...)."
+        )
+    SECRET_KEY = "insecure-development-only-key"  # noqa: S105 - only ever used with DEBUG on
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_q",
+    "core",
+    "tenancy",
+    "governance",
+    "runs",
+    "approvals",
+    "automation",
+]
+
+MIDDLEWARE = [
+    "core.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.ContractExceptionMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database --------------------------------------------------------------------------------
+DATABASE_URL = env.str("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'opsgate.sqlite3'}")
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactions
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web server and the worker read while the other writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+else:
+    # Persistent connections: ~5x the request rate of CONN_MAX_AGE=0 (ARCHITECTURE section 13).
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- cache and worker ------------------------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    # Shared between web and worker processes on one host, so the worker's heartbeat is visible.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
+    }
+
+Q_CLUSTER = {
+    "name": "opsgate",
+    "workers": env.int("OPSGATE_WORKERS", default=2),
+    "timeout": 300,
+    "retry": 360,  # must exceed timeout, or a slow healthy task is delivered twice
+    "max_attempts": 3,
+    "save_limit": 500,
+    "catch_up": False,
+    "ack_failures": True,
+    "sync": env.bool("OPSGATE_Q_SYNC", default=False),
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+# --- auth ------------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/admin/login/"
+
+# --- i18n, static ----------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = True  # serve static files under gunicorn without a collectstatic step
+
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --- REST API --------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tenancy.authentication.ApiKeyAuthentication",
+        "tenancy.authentication.JwtAuthentication",
+        "tenancy.authentication.SessionAuthentication",
+        "tenancy.authentication.PublicReadAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["tenancy.permissions.ScopePermission"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "core.envelopes.operator_api.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Opsgate API",
+    "DESCRIPTION": (
+        "Five API contracts over one domain. Authenticate with `X-API-Key` or `Authorization: "
+        "Bearer <JWT>` from `/api/auth/login`. Deliberate differences from the origin contracts: a "
+        "missing or invalid key is 401 (not 403); see ARCHITECTURE section 9."
+    ),
+    "VERSION": None,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- logging ---------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "core.request_id.RequestIdLogFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.request": {"level": "ERROR", "propagate": True}},
+}
+
+# --- Opsgate ---------------------------------------------------------------------------------
+OPSGATE_PUBLIC_READ = env.bool("OPSGATE_PUBLIC_READ", default=False)
+if OPSGATE_PUBLIC_READ and not DEBUG:
+    raise ImproperlyConfigured(
+        "OPSGATE_PUBLIC_READ=1 serves data anonymously; it is refused when DEBUG is off."
+    )
+OPSGATE_DEFAULT_TENANT = env.str("OPSGATE_DEFAULT_TENANT", default="demo")
+OPSGATE_ALLOW_REGISTRATION = env.bool("OPSGATE_ALLOW_REGISTRATION", default=True)
+OPSGATE_JWT_PRIVATE_KEY = env.str("OPSGATE_JWT_PRIVATE_KEY", default="", multiline=True)
+OPSGATE_JWT_KEY_FILE = Path(env.str("OPSGATE_JWT_KEY_FILE", default=str(DATA_DIR / "jwt-rs256.pem")))
+OPSGATE_JWT_TTL_MINUTES = env.int("OPSGATE_JWT_TTL_MINUTES", default=60)
+OPSGATE_JWT_ISSUER = env.str("OPSGATE_JWT_ISSUER", default="opsgate")
+OPSGATE_JWT_AUDIENCE = env.str("OPSGATE_JWT_AUDIENCE", default="opsgate-api")
+OPSGATE_QDRANT_URL = env.str("OPSGATE_QDRANT_URL", default="")
+
+# operator-api kill switches: environment defaults, overridden by governance.KillSwitch rows.
+OPSGATE_KILL_SWITCH_DEFAULTS = {
+    "phase6_metrics": env.bool("AUTOPACK_ENABLE_PHASE6_METRICS", default=False),
+    "consolidated_metrics": env.bool("AUTOPACK_ENABLE_CONSOLIDATED_METRICS", default=False),
+    # The origin defaults to true; a human-control portal must not auto-approve by default.
+    "auto_approve_build113": env.bool("AUTO_APPROVE_BUILD113", default=False),
+}
+if OPSGATE_KILL_SWITCH_DEFAULTS["auto_approve_build113"] and not DEBUG:
+    raise ImproperlyConfigured("AUTO_APPROVE_BUILD113 is refused when DEBUG is off.")
+OPSGATE_LOGIN_RATE = env.str("OPSGATE_LOGIN_RATE", default="10/min")

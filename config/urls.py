@@ -1,0 +1,23 @@
+"""Mounts every contract. Order matters: the contract catch-all comes last."""
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from core.contracts import CATCH_ALL_PATTERN
+from core.views import contract_route_not_found
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    # API documentation: public, it holds no tenant data.
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # operator-api
+    path("api/auth/", include("tenancy.api.operator_api.urls")),
+    path("", include("governance.api.operator_api.urls")),
+    # our additions under workflow-runs' /api/v1/ prefix
+    path("api/v1/", include("tenancy.api.workflow_runs.urls")),
+    # URL misses under a contract's prefix answer in that contract's envelope.
+    re_path(CATCH_ALL_PATTERN, contract_route_not_found),
+]

@@ -1,0 +1,1 @@
+"""Cross-cutting plumbing only: errors, contract envelopes, base API classes, request ids."""

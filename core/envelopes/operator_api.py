@@ -1,0 +1,41 @@
+"""operator-api (FastAPI style): ``{"detail": "..."}``; schema errors 422 ``{"detail": [...]}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.envelopes import exception_handler_for
+from core.problems import KIND_STATUS, Problem
+
+STATUS = {**KIND_STATUS, "invalid": 422}
+ROUTE_MESSAGES = {"not_found": "Not Found", "method_not_allowed": "Method Not Allowed"}
+
+
+def _loc(path: str) -> list[Any]:
+    parts: list[Any] = ["body"]
+    for part in path.split(".") if path else []:
+        parts.append(int(part) if part.isdigit() else part)
+    return parts
+
+
+def render(problem: Problem) -> tuple[int, Any]:
+    status = STATUS[problem.kind]
+    if problem.kind == "invalid" and problem.details:
+        return status, {
+            "detail": [
+                {"type": d.type or "value_error", "loc": _loc(d.path), "msg": d.message}
+                for d in problem.details
+            ]
+        }
+    if status >= 500 and problem.kind != "unavailable":
+        return status, {
+            "detail": "Internal server error",
+            "error_id": problem.request_id,
+            "message": "An unexpected error occurred. Reference this error_id when reporting issues.",
+        }
+    if problem.route_miss:
+        return status, {"detail": ROUTE_MESSAGES.get(problem.kind, problem.message)}
+    return status, {"detail": problem.message}
+
+
+exception_handler = exception_handler_for(render)

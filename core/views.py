@@ -1,0 +1,21 @@
+"""The catch-all for URL misses under a contract's prefix."""
+
+from django.http import Http404
+
+from core.contracts import renderer_for_path
+from core.envelopes import json_response
+from core.problems import Problem
+
+
+def contract_route_not_found(request, *args, **kwargs):
+    render = renderer_for_path(request.path)
+    if render is None:  # pragma: no cover - config.urls only routes contract prefixes here
+        raise Http404
+    problem = Problem(
+        kind="not_found",
+        message="Not found.",
+        request_id=request.request_id,
+        path=request.path,
+        route_miss=True,
+    )
+    return json_response(render, problem)

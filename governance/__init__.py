@@ -1,0 +1,1 @@
+"""Governance: kill switches now; policy, credentials and audit in later issues."""

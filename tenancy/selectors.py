@@ -1,0 +1,20 @@
+"""Every read in tenancy, always scoped by tenant."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from tenancy.errors import ApiKeyNotFound
+from tenancy.models import ApiKey, Tenant
+
+
+def api_key_list(*, tenant: Tenant) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(tenant=tenant).select_related("user").order_by("-created_at", "id")
+
+
+def api_key_get(*, tenant: Tenant, key_id) -> ApiKey:
+    """Raises ``ApiKeyNotFound`` for a missing key and for another tenant's key alike."""
+    key = api_key_list(tenant=tenant).filter(pk=key_id).first()
+    if key is None:
+        raise ApiKeyNotFound()
+    return key
