@@ -140,6 +140,7 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True  # serve static files under gunicorn without a collectstatic step
 
@@ -182,6 +183,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # PublicReadAuthentication is a local-dashboard convenience, not a scheme clients use.
+    "AUTHENTICATION_WHITELIST": [
+        "tenancy.authentication.ApiKeyAuthentication",
+        "tenancy.authentication.JwtAuthentication",
+        "tenancy.authentication.SessionAuthentication",
+    ],
 }
 
 # --- logging ---------------------------------------------------------------------------------

@@ -32,8 +32,17 @@ def _description(problem: Problem) -> str:
     if problem.kind in ("internal", "storage"):
         return f"Internal server error (request id {problem.request_id})"
     if problem.details:
-        return "; ".join(f"{d.message}: {d.path}" if d.path else d.message for d in problem.details)
+        return "; ".join(_parameter_problem(d) for d in problem.details)
     return problem.message
+
+
+def _parameter_problem(detail) -> str:
+    """The origin's wording: ``Missing parameter: key`` / ``Malformed parameter: key``."""
+    if not detail.path:
+        return detail.message
+    if detail.type == "required":
+        return f"Missing parameter: {detail.path}"
+    return f"Malformed parameter: {detail.path} ({detail.message})"
 
 
 def render(problem: Problem) -> tuple[int, Any]:

@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -61,7 +62,8 @@ class MeOutput(UserOutput):
     class Meta(UserOutput.Meta):
         fields = [*UserOutput.Meta.fields, "tenant", "scopes", "auth_method"]
 
-    def get_tenant(self, user) -> TenantRef | None:
+    @extend_schema_field(TenantRef(allow_null=True))
+    def get_tenant(self, user):
         tenant = self.context["auth"].tenant
         return TenantRef(tenant).data if tenant else None
 

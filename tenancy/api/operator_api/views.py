@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ErrorDetail, Throttled
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
@@ -55,9 +56,9 @@ class LoginApi(OperatorApi):
     throttle_classes = [LoginRateThrottle]
 
     def throttled(self, request, wait):
-        from rest_framework.exceptions import Throttled
-
-        raise Throttled(wait, detail="Too many login attempts. Please try again later.")
+        exc = Throttled(wait)
+        exc.detail = ErrorDetail("Too many login attempts. Please try again later.", code="throttled")
+        raise exc
 
     @extend_schema(request=LoginInput, responses={200: TokenOutput}, tags=["auth"], auth=[])
     def post(self, request):
