@@ -82,7 +82,7 @@ def test_database_identity_hides_credentials(settings):
     assert health.database_identity() != masked
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_health_is_503_when_the_database_is_unreachable(monkeypatch):
     if connection.vendor == "postgresql":
         connection.close()

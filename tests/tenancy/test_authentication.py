@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from tenancy.models import ApiKey, Membership, Role
 from tenancy.tokens import issue_access_token
-from tests.factories import TenantFactory, TeamFactory, UserFactory, api_key_for, member
+from tests.factories import TeamFactory, TenantFactory, UserFactory, api_key_for, member
 
 KEYS = "/api/v1/api-keys"
 
@@ -47,7 +47,7 @@ def test_malformed_or_unknown_keys_are_401(get, admin_key, raw):
 
 @pytest.mark.django_db
 def test_right_prefix_with_wrong_secret_is_401(get, admin_key):
-    raw, key = admin_key
+    _, key = admin_key
     response = get(HTTP_X_API_KEY=f"ogk_{key.prefix}_not-the-secret")
     assert response.json() == unauthorized("Invalid API key")
 
@@ -270,6 +270,6 @@ def test_team_category_limits_reach_the_auth_context(tenant):
 
 @pytest.mark.django_db
 def test_raw_keys_are_not_stored(tenant):
-    raw, key = api_key_for(member(tenant=tenant, role="admin"), tenant)
+    raw, _ = api_key_for(member(tenant=tenant, role="admin"), tenant)
     assert not ApiKey.objects.filter(key_hash=raw).exists()
     assert raw not in str(list(ApiKey.objects.values()))
