@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.utils.html import format_html
 
 from tenancy.keys import generate_raw_key, hash_key
@@ -169,3 +171,17 @@ class ApiKeyAdmin(TenantScopedAdmin):
                 format_html("API key created. Copy it now, it will not be shown again: <code>{}</code>", raw),
             )
         return super().response_add(request, obj, post_url_continue)
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class TenantScopedUserAdmin(UserAdmin):
+    """Staff who are not superusers see only members of their tenants (also in key-owner pickers)."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(memberships__team__tenant__in=admin_tenant_ids(request.user)).distinct()

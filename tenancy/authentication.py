@@ -40,7 +40,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         prefix = parse_prefix(raw)
         key = None
         if prefix:
-            key = ApiKey.objects.select_related("tenant", "user").filter(prefix=prefix).first()
+            key = ApiKey.objects.select_related("tenant", "user").filter(prefix=prefix).order_by().first()
         if key is None or not key_matches(raw, key.key_hash):
             raise exceptions.AuthenticationFailed("Invalid API key")
         now = timezone.now()

@@ -32,16 +32,15 @@ def _matches(tenant: Tenant, wanted: str) -> bool:
         return False
 
 
-def _scopes_and_categories(
-    memberships: list[Membership],
-) -> tuple[frozenset[str], frozenset[str] | None]:
+def _scopes_and_categories(rows) -> tuple[frozenset[str], frozenset[str] | None]:
+    """Union of ``(role scopes, team categories)`` rows; any unrestricted team lifts the limit."""
     scopes: set[str] = set()
     categories: set[str] = set()
     unrestricted = False
-    for membership in memberships:
-        scopes.update(membership.role.scopes)
-        if membership.team.workflow_categories:
-            categories.update(membership.team.workflow_categories)
+    for role_scopes, team_categories in rows:
+        scopes.update(role_scopes)
+        if team_categories:
+            categories.update(team_categories)
         else:
             unrestricted = True
     return frozenset(scopes), (None if unrestricted else frozenset(categories))
@@ -63,22 +62,28 @@ def resolve_context(
     every team of that tenant no longer authenticates. A user in several tenants picks one with
     ``X-Tenant-ID`` (slug or id).
     """
-    memberships = list(Membership.objects.filter(user=user).select_related("team__tenant", "role"))
+    memberships = Membership.objects.filter(user=user)
     if api_key is not None:
         tenant = api_key.tenant
         if requested_tenant and not _matches(tenant, requested_tenant):
             raise foreign_tenant_error(view)
-        mine = [m for m in memberships if m.team.tenant_id == tenant.pk]
-        if not mine:
+        # Plain values, no model instances: this runs on every API-key request.
+        rows = list(
+            memberships.filter(team__tenant_id=tenant.pk).values_list(
+                "role__scopes", "team__workflow_categories"
+            )
+        )
+        if not rows:
             raise Unauthenticated("API key owner is no longer a member of the key's tenant")
-        scopes, categories = _scopes_and_categories(mine)
+        scopes, categories = _scopes_and_categories(rows)
         if api_key.scopes:
             scopes = scopes & frozenset(api_key.scopes)
         return AuthContext(
             tenant=tenant, scopes=scopes, method=method, categories=categories, api_key=api_key
         )
 
-    tenants = {m.team.tenant_id: m.team.tenant for m in memberships}
+    mine = list(memberships.select_related("team__tenant", "role"))
+    tenants = {m.team.tenant_id: m.team.tenant for m in mine}
     if requested_tenant:
         chosen = [t for t in tenants.values() if _matches(t, requested_tenant)]
         if not chosen:
@@ -90,5 +95,6 @@ def resolve_context(
         tenant = next(iter(tenants.values()), None)
     if tenant is None:
         return AuthContext(tenant=None, scopes=frozenset(), method=method)
-    scopes, categories = _scopes_and_categories([m for m in memberships if m.team.tenant_id == tenant.pk])
+    rows = [(m.role.scopes, m.team.workflow_categories) for m in mine if m.team.tenant_id == tenant.pk]
+    scopes, categories = _scopes_and_categories(rows)
     return AuthContext(tenant=tenant, scopes=scopes, method=method, categories=categories)

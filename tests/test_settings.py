@@ -14,7 +14,11 @@ def load_settings(tmp_path, **env):
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "OPSGATE_PUBLIC_READ"}}
     clean.update({"OPSGATE_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings.base", **env})
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"],
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
+        ],
         cwd=ROOT,
         env=clean,
         capture_output=True,

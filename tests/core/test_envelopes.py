@@ -213,3 +213,19 @@ def test_every_response_carries_a_request_id(client, path):
     assert fresh["X-Request-ID"].startswith("req_") and len(fresh["X-Request-ID"]) == 36
     unsafe = client.get(path, HTTP_X_REQUEST_ID="evil\r value " + "x" * 200)
     assert unsafe["X-Request-ID"].startswith("req_")
+
+
+@pytest.mark.urls("tests.core.probe_urls")
+@pytest.mark.django_db
+def test_a_foreign_x_tenant_id_is_401_for_the_automation_contract_and_404_elsewhere(client_api, admin_key):
+    from tests.factories import TenantFactory
+
+    foreign = TenantFactory().slug
+    client_api.credentials(HTTP_X_API_KEY=admin_key[0], HTTP_X_TENANT_ID=foreign)
+    automation = client_api.get("/probe/automation_rules/auth")
+    assert (automation.status_code, automation.json()) == (
+        401,
+        {"error": {"code": "UNAUTHORIZED", "message": "Tenant ID not found"}},
+    )
+    journal = client_api.get("/probe/run_journal/auth")
+    assert (journal.status_code, journal.json()["error"]["code"]) == (404, "NOT_FOUND")

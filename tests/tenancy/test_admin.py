@@ -67,3 +67,16 @@ def test_staff_see_only_the_tenants_they_administer(client, tenant):
     assert "mine" in listing and "theirs" not in listing
     assert client.get(f"/admin/tenancy/apikey/{theirs.pk}/change/").status_code == 302  # "doesn't exist"
     assert client.get(f"/admin/tenancy/apikey/{mine.pk}/change/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_staff_see_only_users_of_their_tenants(client, tenant):
+    staff = member(tenant=tenant, role="admin")
+    staff.is_staff = True
+    staff.save()
+    staff.user_permissions.set(Permission.objects.filter(codename="view_user"))
+    colleague = member(tenant=tenant, role="viewer")
+    outsider = member(tenant=TenantFactory(), role="viewer")
+    client.force_login(staff)
+    listing = client.get("/admin/auth/user/").content.decode()
+    assert colleague.username in listing and outsider.username not in listing

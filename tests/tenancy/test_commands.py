@@ -37,7 +37,9 @@ def test_create_api_key_with_create_makes_everything_and_prints_a_working_key():
 def test_create_api_key_limits_the_key_to_the_roles_scopes():
     tenant = TenantFactory(slug="t2")
     member(tenant=tenant, role="admin", user=UserFactory(username="boss"))
-    raw = run("create_api_key", "--tenant", "t2", "--user", "boss", "--role", "viewer").strip().splitlines()[-1]
+    raw = (
+        run("create_api_key", "--tenant", "t2", "--user", "boss", "--role", "viewer").strip().splitlines()[-1]
+    )
     scopes = APIClient().get("/api/auth/me", HTTP_X_API_KEY=raw).json()["scopes"]
     assert "runs:read" in scopes and "tenant:admin" not in scopes
 
@@ -66,10 +68,20 @@ def test_demo_loads_once_and_its_key_and_logins_work(client_api):
     counts = (get_user_model().objects.count(), Membership.objects.count(), ApiKey.objects.count())
     second = run("demo")
     assert first == second
-    assert counts == (get_user_model().objects.count(), Membership.objects.count(), ApiKey.objects.count()) == (3, 3, 1)
+    assert (
+        counts
+        == (get_user_model().objects.count(), Membership.objects.count(), ApiKey.objects.count())
+        == (3, 3, 1)
+    )
     assert DEMO_API_KEY in first
     assert APIClient().get("/api/auth/me", HTTP_X_API_KEY=DEMO_API_KEY).status_code == 200
-    for username, password in [("admin", "opsgate-admin"), ("operator", "opsgate-operator"), ("viewer", "opsgate-viewer")]:
+    for username, password in [
+        ("admin", "opsgate-admin"),
+        ("operator", "opsgate-operator"),
+        ("viewer", "opsgate-viewer"),
+    ]:
         assert f"login {username} / {password}" in first
-        login = client_api.post("/api/auth/login", {"username": username, "password": password}, format="json")
+        login = client_api.post(
+            "/api/auth/login", {"username": username, "password": password}, format="json"
+        )
         assert login.status_code == 200
