@@ -185,3 +185,10 @@ class TenantScopedUserAdmin(UserAdmin):
         if request.user.is_superuser:
             return queryset
         return queryset.filter(memberships__team__tenant__in=admin_tenant_ids(request.user)).distinct()
+
+    def get_readonly_fields(self, request, obj=None):
+        """Only superusers grant platform-wide power; tenant admins manage access through memberships."""
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "is_staff", "groups", "user_permissions"]
+        return readonly

@@ -10,6 +10,15 @@ from tenancy.models import ApiKey
 from tests.factories import TenantFactory, api_key_for, member
 
 
+def staff_admin_of(tenant, *codenames):
+    """A non-superuser staff member holding the tenant's admin role and these model permissions."""
+    staff = member(tenant=tenant, role="admin")
+    staff.is_staff = True
+    staff.save()
+    staff.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    return staff
+
+
 @pytest.mark.django_db
 def test_the_demo_admin_logs_in_to_the_admin(client):
     from django.core.management import call_command
@@ -55,10 +64,7 @@ def test_admin_refuses_a_key_for_a_user_outside_the_tenant(admin_client, tenant)
 
 @pytest.mark.django_db
 def test_staff_see_only_the_tenants_they_administer(client, tenant):
-    staff = member(tenant=tenant, role="admin")
-    staff.is_staff = True
-    staff.save()
-    staff.user_permissions.set(Permission.objects.filter(codename__in=["view_apikey", "change_apikey"]))
+    staff = staff_admin_of(tenant, "view_apikey", "change_apikey")
     _, mine = api_key_for(staff, tenant, name="mine")
     other = TenantFactory()
     _, theirs = api_key_for(member(tenant=other, role="admin"), other, name="theirs")
@@ -71,12 +77,32 @@ def test_staff_see_only_the_tenants_they_administer(client, tenant):
 
 @pytest.mark.django_db
 def test_staff_see_only_users_of_their_tenants(client, tenant):
-    staff = member(tenant=tenant, role="admin")
-    staff.is_staff = True
-    staff.save()
-    staff.user_permissions.set(Permission.objects.filter(codename="view_user"))
+    staff = staff_admin_of(tenant, "view_user")
     colleague = member(tenant=tenant, role="viewer")
     outsider = member(tenant=TenantFactory(), role="viewer")
     client.force_login(staff)
     listing = client.get("/admin/auth/user/").content.decode()
     assert colleague.username in listing and outsider.username not in listing
+
+
+@pytest.mark.django_db
+def test_staff_cannot_make_themselves_superuser(client, tenant):
+    staff = staff_admin_of(tenant, "view_user", "change_user")
+    client.force_login(staff)
+    page = client.get(f"/admin/auth/user/{staff.pk}/change/")
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    assert "is_superuser" not in form.fields and "user_permissions" not in form.fields
+    client.post(
+        f"/admin/auth/user/{staff.pk}/change/",
+        {
+            "username": staff.username,
+            "is_active": "on",
+            "is_superuser": "on",
+            "is_staff": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
+    staff.refresh_from_db()
+    assert staff.is_superuser is False
