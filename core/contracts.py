@@ -15,7 +15,7 @@ from core.envelopes import (
 
 # First match wins; the journal's paths are carved out of /v1/ before workflow-runs takes the rest.
 _PREFIXES: list[tuple[re.Pattern[str], Renderer]] = [
-    (re.compile(r"^/api/app/"), run_event.render),
+    (re.compile(r"^/api/app(/|$)"), run_event.render),
     (re.compile(r"^/api/v1/automation(/|$)"), automation_rules.render),
     (re.compile(r"^/v1/(events|approvals)(/|$)"), run_journal.render),
     (re.compile(r"^/v1/runs/[^/]+/(events|status|journal|verify)/?$"), run_journal.render),

@@ -11,6 +11,7 @@ from core.errors import ErrorDetail, Invalid
 class LimitOffsetPage(BasePagination):
     default_limit = 20
     max_limit = 100
+    max_offset = 2**31 - 1  # beyond any real table; keeps the database from an integer overflow
     items_key = "items"
 
     def _int(self, request, name: str, default: int, low: int, high: int | None) -> int:
@@ -33,7 +34,7 @@ class LimitOffsetPage(BasePagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.limit = self._int(request, "limit", self.default_limit, 1, self.max_limit)
-        self.offset = self._int(request, "offset", 0, 0, None)
+        self.offset = self._int(request, "offset", 0, 0, self.max_offset)
         self.total = queryset.count()
         return list(queryset[self.offset : self.offset + self.limit])
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions as drf
@@ -116,7 +117,7 @@ def _classify(exc: BaseException) -> Problem:
             headers={"WWW-Authenticate": header} if header else {},
         )
     if isinstance(exc, (drf.PermissionDenied, DjangoPermissionDenied)):
-        message = str(getattr(exc, "detail", "") or exc or drf.PermissionDenied.default_detail)
+        message = str(getattr(exc, "detail", "") or str(exc) or drf.PermissionDenied.default_detail)
         return Problem(kind="forbidden", message=message)
     if isinstance(exc, (drf.NotFound, Http404)):
         return Problem(kind="not_found", message="Not found.")
@@ -129,6 +130,10 @@ def _classify(exc: BaseException) -> Problem:
     if isinstance(exc, drf.Throttled):
         headers = {"Retry-After": str(int(exc.wait))} if exc.wait else {}
         return Problem(kind="rate_limited", message=str(exc.detail), headers=headers)
+    if isinstance(exc, RequestDataTooBig):
+        return Problem(kind="bad_request", message="Request body too large.")
+    if isinstance(exc, SuspiciousOperation):  # too many fields, bad host, ...: the client's doing
+        return Problem(kind="bad_request", message="Bad request.")
     if isinstance(exc, (OperationalError, InterfaceError)):
         return Problem(kind="unavailable", message="Database unavailable.")
     if isinstance(exc, drf.APIException):

@@ -1,4 +1,9 @@
-"""Tenancy in the Django admin. Staff who are not superusers see and edit only their tenants."""
+"""Tenancy in the Django admin. Staff who are not superusers see and edit only their tenants.
+
+A tenant admin (a staff user whose role holds ``tenant:admin``) manages their tenants' teams,
+memberships and API keys, and the user accounts that belong to no one else: users are shared
+across tenants, so accounts that are superusers or members of another tenant stay out of reach.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,9 @@ from django.utils.html import format_html
 from tenancy.keys import generate_raw_key, hash_key
 from tenancy.models import ApiKey, Membership, Role, Team, Tenant
 from tenancy.scopes import ALL_SCOPES, unknown_scopes
+from tenancy.services import api_key_revoke
+
+TENANT_FILTER = admin.RelatedOnlyFieldListFilter  # lists only tenants in the scoped rows
 
 
 def admin_tenant_ids(user) -> list:
@@ -20,6 +28,30 @@ def admin_tenant_ids(user) -> list:
         for m in Membership.objects.filter(user=user).select_related("team", "role")
         if "tenant:admin" in m.role.scopes
     ]
+
+
+def manageable_users(user):
+    """Accounts ``user`` may see, pick and edit: all for superusers; else non-superusers with no
+    membership outside the tenants ``user`` administers (unaffiliated users can be onboarded)."""
+    users = get_user_model().objects.all()
+    if user.is_superuser:
+        return users
+    foreign = Membership.objects.exclude(team__tenant__in=admin_tenant_ids(user)).values("user")
+    return users.filter(is_superuser=False).exclude(pk__in=foreign)
+
+
+def clean_scope_list(value) -> list[str]:
+    value = value or []
+    if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
+        raise forms.ValidationError("Enter a JSON list of scope strings.")
+    unknown = unknown_scopes(value)
+    if unknown:
+        raise forms.ValidationError(f"Unknown scopes: {', '.join(unknown)}")
+    return sorted(set(value))
+
+
+def _scopes_help() -> str:
+    return "Scopes: " + ", ".join(ALL_SCOPES)
 
 
 class TenantScopedAdmin(admin.ModelAdmin):
@@ -40,6 +72,8 @@ class TenantScopedAdmin(admin.ModelAdmin):
                 kwargs["queryset"] = Tenant.objects.filter(pk__in=tenant_ids)
             elif db_field.related_model is Team:
                 kwargs["queryset"] = Team.objects.filter(tenant__in=tenant_ids)
+            elif db_field.related_model is get_user_model():
+                kwargs["queryset"] = manageable_users(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -56,10 +90,6 @@ class TenantAdmin(TenantScopedAdmin):
         return request.user.is_superuser
 
 
-def _scopes_help() -> str:
-    return "Scopes: " + ", ".join(ALL_SCOPES)
-
-
 class RoleForm(forms.ModelForm):
     class Meta:
         model = Role
@@ -67,13 +97,7 @@ class RoleForm(forms.ModelForm):
         help_texts = {"scopes": _scopes_help()}
 
     def clean_scopes(self):
-        scopes = self.cleaned_data["scopes"]
-        if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
-            raise forms.ValidationError("Enter a JSON list of scope strings.")
-        unknown = unknown_scopes(scopes)
-        if unknown:
-            raise forms.ValidationError(f"Unknown scopes: {', '.join(unknown)}")
-        return sorted(set(scopes))
+        return clean_scope_list(self.cleaned_data["scopes"])
 
 
 @admin.register(Role)
@@ -96,11 +120,16 @@ class MembershipInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["user"]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is get_user_model() and not request.user.is_superuser:
+            kwargs["queryset"] = manageable_users(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 @admin.register(Team)
 class TeamAdmin(TenantScopedAdmin):
     list_display = ["slug", "name", "tenant"]
-    list_filter = ["tenant"]
+    list_filter = [("tenant", TENANT_FILTER)]
     search_fields = ["slug", "name"]
     inlines = [MembershipInline]
 
@@ -109,7 +138,7 @@ class TeamAdmin(TenantScopedAdmin):
 class MembershipAdmin(TenantScopedAdmin):
     tenant_lookup = "team__tenant"
     list_display = ["user", "team", "role", "created_at"]
-    list_filter = ["role", "team__tenant"]
+    list_filter = ["role", ("team__tenant", TENANT_FILTER)]
     autocomplete_fields = ["user"]
     list_select_related = ["user", "team__tenant", "role"]
 
@@ -117,17 +146,11 @@ class MembershipAdmin(TenantScopedAdmin):
 class ApiKeyForm(forms.ModelForm):
     class Meta:
         model = ApiKey
-        fields = ["tenant", "user", "name", "scopes", "expires_at", "usage_limit", "revoked_at"]
+        fields = ["tenant", "user", "name", "scopes", "expires_at", "usage_limit"]
         help_texts = {"scopes": "Empty list: everything the owner may do. " + _scopes_help()}
 
     def clean_scopes(self):
-        scopes = self.cleaned_data["scopes"] or []
-        if not isinstance(scopes, list):
-            raise forms.ValidationError("Enter a JSON list of scope strings.")
-        unknown = unknown_scopes(scopes)
-        if unknown:
-            raise forms.ValidationError(f"Unknown scopes: {', '.join(unknown)}")
-        return sorted(set(scopes))
+        return clean_scope_list(self.cleaned_data["scopes"])
 
     def clean(self):
         cleaned = super().clean()
@@ -150,11 +173,19 @@ class ApiKeyAdmin(TenantScopedAdmin):
         "usage_count",
         "last_used_at",
     ]
-    list_filter = ["tenant"]
+    list_filter = [("tenant", TENANT_FILTER)]
     search_fields = ["name", "prefix", "user__username"]
-    readonly_fields = ["prefix", "usage_count", "last_used_at", "created_at"]
+    # Revocation is final: only the "revoke" action sets it, nothing clears it.
+    readonly_fields = ["prefix", "revoked_at", "usage_count", "last_used_at", "created_at"]
     autocomplete_fields = ["user"]
     list_select_related = ["tenant", "user"]
+    actions = ["revoke"]
+
+    @admin.action(description="Revoke selected API keys")
+    def revoke(self, request, queryset):
+        for key in queryset:
+            api_key_revoke(api_key=key)
+        self.message_user(request, f"Revoked {queryset.count()} API key(s).")
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -178,13 +209,13 @@ admin.site.unregister(get_user_model())
 
 @admin.register(get_user_model())
 class TenantScopedUserAdmin(UserAdmin):
-    """Staff who are not superusers see only members of their tenants (also in key-owner pickers)."""
+    """Non-superusers see and edit only ``manageable_users`` (also what key-owner pickers offer)."""
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        return queryset.filter(memberships__team__tenant__in=admin_tenant_ids(request.user)).distinct()
+        return queryset.filter(pk__in=manageable_users(request.user).values("pk"))
 
     def get_readonly_fields(self, request, obj=None):
         """Only superusers grant platform-wide power; tenant admins manage access through memberships."""

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from core.errors import Unauthenticated
-from tenancy.errors import TenantAmbiguous, TenantNotFound
+from tenancy.errors import TenantNotFound
 from tenancy.models import ApiKey, Membership, Tenant
 
 TENANT_HEADER = "X-Tenant-ID"
@@ -21,6 +21,7 @@ class AuthContext:
     method: str  # "api_key" | "jwt" | "session" | "public"
     categories: frozenset[str] | None = None
     api_key: ApiKey | None = None
+    tenant_ambiguous: bool = False  # several tenants and no X-Tenant-ID: refused where a tenant is needed
 
 
 def _matches(tenant: Tenant, wanted: str) -> bool:
@@ -90,7 +91,7 @@ def resolve_context(
             raise foreign_tenant_error(view)
         tenant = chosen[0]
     elif len(tenants) > 1:
-        raise TenantAmbiguous()
+        return AuthContext(tenant=None, scopes=frozenset(), method=method, tenant_ambiguous=True)
     else:
         tenant = next(iter(tenants.values()), None)
     if tenant is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import exceptions, permissions
 
 from tenancy.context import AuthContext
+from tenancy.errors import TenantAmbiguous
 
 
 class ScopePermission(permissions.BasePermission):
@@ -23,6 +24,8 @@ class ScopePermission(permissions.BasePermission):
         if context.method == "public":
             return True  # PublicReadAuthentication only admits declared public reads
         if getattr(view, "tenant_required", True) and context.tenant is None:
+            if context.tenant_ambiguous:
+                raise TenantAmbiguous()
             raise exceptions.PermissionDenied("You are not a member of any tenant.")
         missing = [scope for scope in required if scope not in context.scopes]
         if missing:

@@ -168,6 +168,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "core.envelopes.operator_api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Trusted reverse proxies in front of us: 0 means X-Forwarded-For is ignored (it is spoofable).
+    "NUM_PROXIES": env.int("OPSGATE_NUM_PROXIES", default=0),
 }
 
 SPECTACULAR_SETTINGS = {

@@ -229,3 +229,49 @@ def test_a_foreign_x_tenant_id_is_401_for_the_automation_contract_and_404_elsewh
     )
     journal = client_api.get("/probe/run_journal/auth")
     assert (journal.status_code, journal.json()["error"]["code"]) == (404, "NOT_FOUND")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/nope", {"error": {"code": "NOT_FOUND", "message": "Not found", "requestId": RID}}),
+        ("/api/app/run_nothing/v1", {"code": 1, "description": "Unsupported API: run_nothing"}),
+        ("/api/app", {"code": 1, "description": "Unsupported API: app"}),
+        ("/api/auth/nope", {"detail": "Not Found"}),
+    ],
+)
+def test_route_misses_answer_every_method_in_the_envelope_even_with_csrf_checks(path, body):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    for method in ("post", "put", "delete", "patch"):
+        response = getattr(browser, method)(path, HTTP_X_REQUEST_ID=RID)
+        assert (response.status_code, response.json()) == (404, body), method
+
+
+@pytest.mark.urls("tests.core.probe_urls")
+@pytest.mark.django_db
+def test_an_undeclared_method_is_refused_with_the_envelopes_body(keyed_client):
+    response = keyed_client.post("/probe/workflow_runs/auth", HTTP_X_REQUEST_ID=RID)
+    assert response.json() == {
+        "error": {"code": "FORBIDDEN", "message": "POST is not permitted on this endpoint.", "requestId": RID}
+    }
+
+
+@pytest.mark.django_db
+def test_too_many_form_fields_is_a_client_error_not_a_crash(client):
+    body = "&".join(f"f{i}=x" for i in range(1200))
+    response = client.post("/api/auth/login", body, content_type="application/x-www-form-urlencoded")
+    assert (response.status_code, response.json()) == (400, {"detail": "Bad request."})
+
+
+def test_a_bare_django_permission_denied_keeps_a_message():
+    from django.core.exceptions import PermissionDenied
+
+    from core.problems import problem_from_exception
+
+    assert (
+        problem_from_exception(PermissionDenied()).message
+        == "You do not have permission to perform this action."
+    )

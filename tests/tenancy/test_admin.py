@@ -106,3 +106,98 @@ def test_staff_cannot_make_themselves_superuser(client, tenant):
     )
     staff.refresh_from_db()
     assert staff.is_superuser is False
+
+
+@pytest.mark.django_db
+def test_staff_cannot_touch_superusers_or_members_of_other_tenants(client, tenant):
+    from tests.factories import UserFactory
+
+    staff = staff_admin_of(tenant, "view_user", "change_user", "delete_user")
+    superuser = member(tenant=tenant, role="viewer", user=UserFactory(is_superuser=True, is_staff=True))
+    shared = member(tenant=tenant, role="viewer")
+    member(tenant=TenantFactory(), role="viewer", user=shared)  # also in another tenant
+    client.force_login(staff)
+    for victim in (superuser, shared):
+        page = client.get(f"/admin/auth/user/{victim.pk}/password/")
+        assert page.status_code in (302, 404)
+        client.post(
+            f"/admin/auth/user/{victim.pk}/password/",
+            {"password1": "pwned-pwned-1", "password2": "pwned-pwned-1"},
+        )
+        victim.refresh_from_db()
+        assert not victim.check_password("pwned-pwned-1")
+        client.post(f"/admin/auth/user/{victim.pk}/delete/", {"post": "yes"})
+        assert type(victim).objects.filter(pk=victim.pk).exists()
+
+
+@pytest.mark.django_db
+def test_staff_cannot_pull_an_outside_user_into_their_team(client, tenant):
+    from tenancy.models import Membership, Role, Team
+    from tests.factories import UserFactory
+
+    staff = staff_admin_of(tenant, "add_membership", "view_membership")
+    team = Team.objects.get(memberships__user=staff)
+    outsider = member(tenant=TenantFactory(), role="admin")
+    root = UserFactory(is_superuser=True)
+    client.force_login(staff)
+    for user in (outsider, root):
+        response = client.post(
+            "/admin/tenancy/membership/add/",
+            {"user": user.pk, "team": team.pk, "role": Role.objects.get(name="admin").pk},
+        )
+        assert response.status_code == 200  # the form is shown again with an error
+        assert not Membership.objects.filter(user=user, team=team).exists()
+    newcomer = UserFactory()  # registered, in no tenant yet: may be onboarded
+    client.post(
+        "/admin/tenancy/membership/add/",
+        {"user": newcomer.pk, "team": team.pk, "role": Role.objects.get(name="viewer").pk},
+    )
+    assert Membership.objects.filter(user=newcomer, team=team).exists()
+
+
+@pytest.mark.django_db
+def test_staff_lists_and_filters_name_no_other_tenant(client, tenant):
+    other = TenantFactory(slug="rival-corp")
+    member(tenant=other, role="admin")
+    staff = staff_admin_of(tenant, "view_team", "view_membership", "view_apikey", "view_tenant")
+    client.force_login(staff)
+    for url in (
+        "/admin/tenancy/team/",
+        "/admin/tenancy/membership/",
+        "/admin/tenancy/apikey/",
+        "/admin/tenancy/tenant/",
+    ):
+        page = client.get(url)
+        assert page.status_code == 200
+        assert "rival-corp" not in page.content.decode(), url
+
+
+@pytest.mark.django_db
+def test_a_revoked_key_cannot_be_revived_in_the_admin(admin_client, tenant):
+    raw, key = api_key_for(member(tenant=tenant, role="admin"), tenant)
+    admin_client.post(
+        "/admin/tenancy/apikey/", {"action": "revoke", "_selected_action": [str(key.pk)]}, follow=True
+    )
+    key.refresh_from_db()
+    assert key.revoked_at is not None
+    form = admin_client.get(f"/admin/tenancy/apikey/{key.pk}/change/").context["adminform"].form
+    assert "revoked_at" not in form.fields
+    admin_client.post(
+        f"/admin/tenancy/apikey/{key.pk}/change/",
+        {"tenant": tenant.pk, "user": key.user_id, "name": key.name, "scopes": "[]", "revoked_at": ""},
+    )
+    key.refresh_from_db()
+    assert key.revoked_at is not None
+    assert APIClient().get("/api/auth/me", HTTP_X_API_KEY=raw).status_code == 401
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("scopes", ["[1]", '[["runs:read"]]', '"runs:read"', '["runs:fly"]'])
+def test_bad_scopes_in_the_admin_are_a_form_error(admin_client, tenant, scopes):
+    owner = member(tenant=tenant, role="admin")
+    response = admin_client.post(
+        "/admin/tenancy/apikey/add/", {"tenant": tenant.pk, "user": owner.pk, "name": "x", "scopes": scopes}
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["scopes"]
+    assert not ApiKey.objects.exists()

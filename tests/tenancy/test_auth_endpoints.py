@@ -130,6 +130,17 @@ def test_login_attempts_are_rate_limited_per_client(client_api, settings):
 
 
 @pytest.mark.django_db
+def test_a_spoofed_x_forwarded_for_does_not_reset_the_login_limit(client_api, settings):
+    settings.OPSGATE_LOGIN_RATE = "3/min"
+    bad = {"username": "nobody", "password": "wrong-password"}
+    statuses = [
+        client_api.post("/api/auth/login", bad, format="json", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}").status_code
+        for i in range(5)
+    ]
+    assert statuses == [401, 401, 401, 429, 429]
+
+
+@pytest.mark.django_db
 def test_me_accepts_the_api_key_and_reports_the_tenant_and_scopes(client_api, tenant):
     raw, _ = api_key_for(member(tenant=tenant, role="viewer"), tenant)
     response = client_api.get("/api/auth/me", HTTP_X_API_KEY=raw)

@@ -85,3 +85,38 @@ def test_demo_loads_once_and_its_key_and_logins_work(client_api):
             "/api/auth/login", {"username": username, "password": password}, format="json"
         )
         assert login.status_code == 200
+
+
+@pytest.mark.django_db
+def test_create_api_key_never_changes_an_existing_membership():
+    tenant = TenantFactory(slug="t4")
+    boss = member(tenant=tenant, role="admin", user=UserFactory(username="boss4"))
+    err = StringIO()
+    call_command(
+        "create_api_key",
+        "--tenant",
+        "t4",
+        "--user",
+        "boss4",
+        "--role",
+        "viewer",
+        "--create",
+        stdout=StringIO(),
+        stderr=err,
+    )
+    assert Membership.objects.get(user=boss).role.name == "admin"
+    weak = member(tenant=tenant, role="viewer", user=UserFactory(username="weak4"))
+    call_command(
+        "create_api_key",
+        "--tenant",
+        "t4",
+        "--user",
+        "weak4",
+        "--role",
+        "admin",
+        "--create",
+        stdout=StringIO(),
+        stderr=err,
+    )
+    assert Membership.objects.get(user=weak).role.name == "viewer"
+    assert "do not grant" in err.getvalue()

@@ -1,5 +1,6 @@
 """``manage.py demo``: loads the demo tenant, users, API key and examples (idempotent)."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from automation.demo import demo_load
@@ -9,6 +10,11 @@ class Command(BaseCommand):
     help = "Load the demo tenant, users (admin, operator, viewer), an API key and example data."
 
     def handle(self, *args, **options):
+        if not settings.DEBUG:
+            self.stderr.write(
+                "Warning: DEBUG is off. The demo users and API key have published credentials; "
+                "never load the demo into a database reachable by others."
+            )
         logins = demo_load()
         self.stdout.write(f"Demo tenant: {logins.tenant}")
         for username, password in logins.users.items():

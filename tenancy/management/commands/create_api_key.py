@@ -2,7 +2,7 @@
 
 The key is limited to ROLE's scopes. Without ``--create`` the tenant and user must exist and the
 user must already belong to the tenant; with it, missing ones are made and the user joins the
-tenant's ``default`` team with ROLE.
+tenant's ``default`` team with ROLE. An existing membership is never changed.
 """
 
 from datetime import timedelta
@@ -46,7 +46,7 @@ class Command(BaseCommand):
             if created:
                 user.set_unusable_password()
                 user.save(update_fields=["password"])
-            if not Membership.objects.filter(user=user, team__tenant=tenant, role=role).exists():
+            if not Membership.objects.filter(user=user, team__tenant=tenant).exists():
                 membership_ensure(tenant=tenant, user=user, role=role)
         else:
             tenant = Tenant.objects.filter(slug=options["tenant"]).first()
@@ -57,6 +57,18 @@ class Command(BaseCommand):
                 raise CommandError(f"No user {options['user']!r} (use --create to make it)")
             if not Membership.objects.filter(user=user, team__tenant=tenant).exists():
                 raise CommandError(f"{user} is not a member of {tenant} (use --create to add them)")
+        held = set().union(
+            *(
+                m.role.scopes
+                for m in Membership.objects.filter(user=user, team__tenant=tenant).select_related("role")
+            )
+        )
+        beyond = sorted(set(role.scopes) - held)
+        if beyond:
+            self.stderr.write(
+                f"Warning: {user.username}'s memberships in {tenant.slug} do not grant {', '.join(beyond)}; "
+                "the key cannot use them (memberships are left as they are)."
+            )
         expires_at = None
         if options["expires_days"] is not None:
             expires_at = timezone.now() + timedelta(days=options["expires_days"])
