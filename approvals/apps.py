@@ -3,3 +3,9 @@ from django.apps import AppConfig
 
 class ApprovalsConfig(AppConfig):
     name = "approvals"
+
+    def ready(self):
+        from approvals.subscriber import approvals_follow_journal
+        from runs.journal.append import journal_subscribe
+
+        journal_subscribe(approvals_follow_journal)

@@ -16,6 +16,9 @@ urlpatterns = [
     # operator-api
     path("api/auth/", include("tenancy.api.operator_api.urls")),
     path("", include("governance.api.operator_api.urls")),
+    # run-journal-v0
+    path("v1/", include("runs.api.run_journal.urls")),
+    path("v1/", include("approvals.api.run_journal.urls")),
     # our additions under workflow-runs' /api/v1/ prefix
     path("api/v1/", include("tenancy.api.workflow_runs.urls")),
     # URL misses under a contract's prefix answer in that contract's envelope.

@@ -237,3 +237,6 @@ OPSGATE_KILL_SWITCH_DEFAULTS = {
 if OPSGATE_KILL_SWITCH_DEFAULTS["auto_approve_build113"] and not DEBUG:
     raise ImproperlyConfigured("AUTO_APPROVE_BUILD113 is refused when DEBUG is off.")
 OPSGATE_LOGIN_RATE = env.str("OPSGATE_LOGIN_RATE", default="10/min")
+OPSGATE_APPROVAL_TTL_MINUTES = env.int(
+    "OPSGATE_APPROVAL_TTL_MINUTES", default=0
+)  # 0: approvals never lapse unless an event says so

@@ -1,0 +1,26 @@
+"""Reads of approvals, scoped by tenant."""
+
+from __future__ import annotations
+
+from approvals.models import Approval, ApprovalStatus
+from runs.errors import InconsistentRunState
+from runs.models import Run
+from tenancy.models import Tenant
+
+
+def pending_approvals(*, tenant: Tenant) -> list[Approval]:
+    """Open approvals, by request time then event id. Fails loud (``InconsistentRunState``) when any
+    run of the tenant has an inconsistent journal, as the contract asks."""
+    broken = (
+        Run.objects.filter(tenant=tenant, inconsistency__isnull=False)
+        .order_by("run_id")
+        .values_list("inconsistency", flat=True)
+        .first()
+    )
+    if broken is not None:
+        raise InconsistentRunState(broken)
+    return list(
+        Approval.objects.filter(tenant=tenant, status=ApprovalStatus.PENDING)
+        .select_related("run")
+        .order_by("requested_at", "event_id")
+    )

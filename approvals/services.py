@@ -1,0 +1,168 @@
+"""Deciding approvals: ``approval_resolve`` is the one way, from every door; expiry uses the same path.
+
+Both lock the run (``SELECT ... FOR UPDATE``) before looking at the approval, then append the
+deciding event through the journal, whose subscriber updates the ``Approval`` row in the same
+transaction. Of any number of concurrent decisions exactly one appends; the rest see it decided.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from approvals.errors import (
+    AmbiguousEventId,
+    ApprovalNotFound,
+    ApproverMismatch,
+    DuplicateApproval,
+    NoPendingApproval,
+)
+from approvals.models import Approval, ApprovalStatus, DecidedVia
+from runs.errors import InconsistentRunState
+from runs.journal.append import journal_append
+from runs.journal.projection import is_pending_signal
+from runs.journal.schema import event_parse, event_payload, utc_z
+from runs.models import Run, RunEvent
+from tenancy.models import Tenant
+
+
+@dataclass(frozen=True)
+class Resolution:
+    event_id: str
+    target_event_id: str
+    run_id: str
+    decision: str
+    resolved_at: str
+    run_status: str
+
+
+def _resolution_time(run: Run) -> datetime:
+    """Now, but never before the run's latest event (the origin keeps 1 ms clear of it)."""
+    now = timezone.now()
+    if run.last_event_at is not None and now <= run.last_event_at + timedelta(milliseconds=1):
+        return run.last_event_at + timedelta(milliseconds=1)
+    return now
+
+
+def approval_resolve(
+    *,
+    tenant: Tenant,
+    event_id: str,
+    decision: str,
+    approver_id: str,
+    reason: str | None,
+    user,
+    acting_for_others: bool,
+    via: str = DecidedVia.API,
+) -> Resolution:
+    """Decides the pending approval requested by ``event_id``.
+
+    Checks, in the origin's order: the target exists in this tenant (``ApprovalNotFound``), in one
+    run only (``AmbiguousEventId``); the run's journal is consistent (``InconsistentRunState``);
+    the target is an approval request that is still open (``DuplicateApproval`` for a decided one,
+    also when another approval is pending now) and the run's current one (``NoPendingApproval``).
+    ``approver_id`` must be the caller's username unless ``acting_for_others`` (an API key, which
+    records the person it acts for); the caller's account is recorded either way.
+    """
+    if not acting_for_others and approver_id != user.get_username():
+        raise ApproverMismatch()
+    run_ids = set(RunEvent.objects.filter(tenant=tenant, event_id=event_id).values_list("run_id", flat=True))
+    if not run_ids:
+        raise ApprovalNotFound(event_id)
+    if len(run_ids) > 1:
+        raise AmbiguousEventId(event_id)
+    with transaction.atomic():
+        run = Run.objects.select_for_update().get(pk=run_ids.pop())
+        if run.inconsistency:
+            raise InconsistentRunState(run.inconsistency)
+        target = RunEvent.objects.get(run=run, event_id=event_id)
+        approval = Approval.objects.select_for_update().filter(request_event=target).first()
+        if not is_pending_signal(target.payload) or approval is None:
+            raise NoPendingApproval(event_id)
+        if approval.status != ApprovalStatus.PENDING:
+            raise DuplicateApproval(event_id)
+        if (run.pending_approval or {}).get("event_id") != event_id:
+            raise NoPendingApproval(event_id)
+        resolved_at = utc_z(_resolution_time(run))
+        payload = _resolution_payload(target.payload, decision, approver_id, reason, resolved_at)
+        journal_append(tenant=tenant, payloads=[payload], context={"user": user, "via": via})
+        status = Run.objects.values_list("status", flat=True).get(pk=run.pk)
+    return Resolution(
+        event_id=payload["id"],
+        target_event_id=event_id,
+        run_id=run.run_id,
+        decision=decision,
+        resolved_at=resolved_at,
+        run_status=status,
+    )
+
+
+def _resolution_payload(
+    target: dict, decision: str, approver_id: str, reason: str | None, resolved_at: str
+) -> dict:
+    compact = resolved_at.replace("-", "").replace(":", "").replace(".", "")
+    title = f"Approval {decision}"
+    event = {
+        "id": f"apr_{target['id']}_{decision}_{compact}_{uuid.uuid4().hex[:8]}",
+        "run_id": target["run_id"],
+        "timestamp": resolved_at,
+        "type": "approval_resolved",
+        "actor": "human",
+        "title": title,
+        "details": reason.strip() if reason and reason.strip() else f"{title} by {approver_id}",
+        "confidence": target.get("confidence"),
+        "risk_level": target.get("risk_level"),
+        "requires_approval": True,
+        "approval": {
+            "status": decision,
+            "decision_id": target["approval"].get("decision_id"),
+            "requested_by": target["approval"].get("requested_by"),
+            "resolved_by": approver_id,
+            "resolved_at": resolved_at,
+            "reason": reason,
+        },
+        "evidence": [],
+        "meta": {"workflow": "approval_gate", "step": f"approval_{decision}"},
+    }
+    return event_payload(event_parse(event))
+
+
+def approval_expire(*, approval_id: int) -> bool:
+    """Expires one overdue approval by appending an ``approval_expired`` event. False if it was
+    decided (or is no longer the run's pending one) by the time the run's lock was taken."""
+    with transaction.atomic():
+        approval = Approval.objects.select_related("run", "tenant").get(pk=approval_id)
+        run = Run.objects.select_for_update().get(pk=approval.run_id)
+        approval.refresh_from_db()
+        now = timezone.now()
+        current = (run.pending_approval or {}).get("event_id")
+        if (
+            approval.status != ApprovalStatus.PENDING
+            or approval.expires_at is None
+            or approval.expires_at > now
+            or current != approval.event_id
+            or run.inconsistency
+        ):
+            return False
+        at = utc_z(_resolution_time(run))
+        event = {
+            "id": f"exp_{approval.event_id}_{at.replace('-', '').replace(':', '').replace('.', '')}",
+            "run_id": run.run_id,
+            "timestamp": at,
+            "type": "decision",
+            "actor": "system",
+            "title": "Approval expired",
+            "details": f"Approval '{approval.event_id}' was not decided before {utc_z(approval.expires_at)}",
+            "approval": {"status": "not_required", "requested_by": approval.requested_by or None},
+            "meta": {"workflow": "approval_gate", "step": "approval_expired"},
+        }
+        journal_append(
+            tenant=approval.tenant,
+            payloads=[event_payload(event_parse(event))],
+            context={"via": DecidedVia.TIMEOUT},
+        )
+    return True

@@ -1,0 +1,15 @@
+"""django-q2 entry points for approvals."""
+
+from django.utils import timezone
+
+from approvals.models import Approval, ApprovalStatus
+from approvals.services import approval_expire
+
+BATCH = 500
+
+
+def approvals_expire_overdue() -> int:
+    """Expires approvals past ``expires_at`` (scheduled every minute); returns how many."""
+    overdue = Approval.objects.filter(status=ApprovalStatus.PENDING, expires_at__lte=timezone.now())
+    ids = list(overdue.order_by("expires_at").values_list("pk", flat=True)[:BATCH])
+    return sum(approval_expire(approval_id=pk) for pk in ids)

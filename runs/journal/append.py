@@ -1,0 +1,163 @@
+"""Appending to a run's journal: lock the run, chain, insert, fold the projection, notify subscribers.
+
+Everything for one call happens in one transaction: the events, the run's projection and whatever
+the subscribers write (approvals). A database failure leaves nothing behind (STORAGE_WRITE_ERROR).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils.dateparse import parse_datetime
+
+from core.errors import DomainError
+from runs.errors import DuplicateEventId, StorageWriteError
+from runs.journal.chain import chain_hash
+from runs.journal.projection import fold, initial_state
+from runs.models import Run, RunEvent, RunKind
+from tenancy.models import Tenant
+
+
+@dataclass(frozen=True)
+class Transition:
+    """What one appended event did to the run's approval state, for subscribers."""
+
+    run: Run
+    event: RunEvent
+    before: dict
+    after: dict
+    context: dict  # what the appender knows beyond the event (e.g. the deciding user and channel)
+
+
+Subscriber = Callable[[Transition], None]
+_subscribers: list[Subscriber] = []
+
+
+def journal_subscribe(subscriber: Subscriber) -> None:
+    """Called for every appended event, in the appending transaction (see AppConfig.ready)."""
+    if subscriber not in _subscribers:
+        _subscribers.append(subscriber)
+
+
+def lock_run(*, tenant: Tenant, run_id: str, kind: str = RunKind.EXTERNAL, create: bool = True) -> Run | None:
+    """The run row, locked for this transaction; created first if ``create`` (race-safe)."""
+    run = Run.objects.select_for_update().filter(tenant=tenant, run_id=run_id).first()
+    if run is not None or not create:
+        return run
+    try:
+        with transaction.atomic():
+            return Run.objects.create(tenant=tenant, run_id=run_id, kind=kind, journal_state=initial_state())
+    except IntegrityError:  # created concurrently: wait for that transaction, then lock its row
+        return Run.objects.select_for_update().get(tenant=tenant, run_id=run_id)
+
+
+def journal_append(
+    *, tenant: Tenant, payloads: list[dict], kind: str = RunKind.EXTERNAL, context: dict | None = None
+) -> list[RunEvent]:
+    """Appends validated payloads (from ``runs.journal.schema.event_payload``), all or nothing.
+
+    Raises ``DuplicateEventId`` (the id exists in its run, or twice in ``payloads``) and
+    ``StorageWriteError`` when the database fails. The first event of an unknown run creates it.
+    """
+    try:
+        with transaction.atomic():
+            by_run: dict[str, list[tuple[int, dict]]] = {}
+            for index, payload in enumerate(payloads):
+                by_run.setdefault(payload["run_id"], []).append((index, payload))
+            appended: dict[int, RunEvent] = {}
+            for run_id in sorted(by_run):  # a fixed lock order: concurrent batches cannot deadlock
+                run = lock_run(tenant=tenant, run_id=run_id, kind=kind)
+                appended.update(_append_to_run(run, by_run[run_id], len(payloads) > 1, context or {}))
+            return [appended[index] for index in range(len(payloads))]
+    except DomainError:
+        raise
+    except DatabaseError as exc:
+        raise StorageWriteError() from exc
+
+
+def _duplicate_check(run: Run, items: list[tuple[int, dict]], batch: bool) -> None:
+    ids = [payload["id"] for _, payload in items]
+    seen: set[str] = set()
+    for index, event_id in ((i, p["id"]) for i, p in items):
+        if event_id in seen:
+            raise DuplicateEventId(event_id, run.run_id, path=f"{index}.id" if batch else "event_id")
+        seen.add(event_id)
+    existing = set(RunEvent.objects.filter(run=run, event_id__in=ids).values_list("event_id", flat=True))
+    for index, payload in items:
+        if payload["id"] in existing:
+            raise DuplicateEventId(payload["id"], run.run_id, path=f"{index}.id" if batch else "event_id")
+
+
+def _append_to_run(
+    run: Run, items: list[tuple[int, dict]], batch: bool, context: dict
+) -> dict[int, RunEvent]:
+    _duplicate_check(run, items, batch)
+    state = run.journal_state or initial_state()
+    latest: datetime | None = run.last_event_at
+    in_order = True
+    rows: list[RunEvent] = []
+    transitions: list[tuple[RunEvent, dict, dict]] = []
+    for _, payload in items:
+        timestamp = parse_datetime(payload["timestamp"])
+        warning = latest is not None and timestamp < latest
+        run.event_count += 1
+        row = RunEvent(
+            tenant_id=run.tenant_id,
+            run=run,
+            event_id=payload["id"],
+            seq=run.event_count,
+            timestamp=timestamp,
+            type=payload["type"],
+            actor=payload["actor"],
+            payload=payload,
+            integrity_warning=warning,
+            prev_hash=run.last_hash,
+            hash=chain_hash(run.last_hash, payload),
+        )
+        run.last_hash = row.hash
+        rows.append(row)
+        if warning:
+            in_order = False  # an older event changes history: replay the run below
+        else:
+            latest = timestamp
+            before, state = state, fold(state, payload)
+            transitions.append((row, before, state))
+    RunEvent.objects.bulk_create(rows)
+    if not in_order:
+        state, transitions = _replay(run, rows)
+    run.journal_state = state
+    run.status = state["status"]
+    run.pending_approval = state["pending"]
+    run.inconsistency = state["inconsistency"]
+    run.last_event_at = latest
+    run.save(
+        update_fields=[
+            "journal_state",
+            "status",
+            "pending_approval",
+            "inconsistency",
+            "last_event_at",
+            "event_count",
+            "last_hash",
+            "updated_at",
+        ]
+    )
+    for row, before, after in transitions:
+        for subscriber in _subscribers:
+            subscriber(Transition(run=run, event=row, before=before, after=after, context=context))
+    return {index: row for (index, _), row in zip(items, rows, strict=True)}
+
+
+def _replay(run: Run, new_rows: list[RunEvent]) -> tuple[dict, list[tuple[RunEvent, dict, dict]]]:
+    """The whole run folded again in timeline order, and what each new event did in it."""
+    new_by_seq = {row.seq: row for row in new_rows}
+    state = initial_state()
+    transitions = []
+    for seq, payload in run.events.order_by("timestamp", "seq").values_list("seq", "payload"):
+        before, state = state, fold(state, payload)
+        if seq in new_by_seq:
+            transitions.append((new_by_seq[seq], before, state))
+    return state, transitions

@@ -1,0 +1,94 @@
+"""Runs and their append-only journal."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from tenancy.models import Tenant
+
+
+class RunKind(models.TextChoices):
+    EXTERNAL = "external", "External (agent events)"
+    WORKFLOW = "workflow", "Workflow"
+    JOB = "job", "Job (run_event)"
+    PLAN = "plan", "Plan (operator-api)"
+
+
+class JournalStatus(models.TextChoices):
+    """run-journal-v0 statuses, projected from the journal."""
+
+    RUNNING = "running"
+    PAUSED = "paused"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    STOPPED = "stopped"
+    EXPIRED = "expired"
+    COMPLETED = "completed"
+
+
+class Run(models.Model):
+    """One execution, whatever started it. Holds the journal's stored projection (ARCHITECTURE 4),
+    updated under this row's lock on every append; ``journal_state`` is the fold's working state."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="runs")
+    run_id = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=RunKind.choices, default=RunKind.EXTERNAL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # --- the journal's projection ---
+    status = models.CharField(max_length=16, choices=JournalStatus.choices, default=JournalStatus.RUNNING)
+    pending_approval = models.JSONField(null=True, blank=True)
+    inconsistency = models.JSONField(null=True, blank=True, help_text="The first inconsistency, if any.")
+    journal_state = models.JSONField(default=dict, blank=True)
+    event_count = models.PositiveIntegerField(default=0)
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    last_hash = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "run_id"], name="run_id_unique_per_tenant")]
+        indexes = [
+            models.Index(fields=["tenant", "status"], name="run_tenant_status"),
+            models.Index(
+                fields=["tenant"],
+                condition=models.Q(inconsistency__isnull=False),
+                name="run_tenant_inconsistent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.run_id
+
+
+class RunEvent(models.Model):
+    """A journal row: never updated, never deleted (database triggers refuse both).
+
+    ``hash`` = SHA-256 over ``prev_hash`` and the canonical JSON of ``payload`` (runs.journal.chain).
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    run = models.ForeignKey(Run, on_delete=models.PROTECT, related_name="events")
+    event_id = models.CharField(max_length=200)
+    seq = models.PositiveIntegerField(help_text="Append order within the run, from 1.")
+    timestamp = models.DateTimeField()
+    type = models.CharField(max_length=32)
+    actor = models.CharField(max_length=16)
+    payload = models.JSONField(help_text="The validated event, timestamps in UTC with Z.")
+    integrity_warning = models.BooleanField(default=False)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+    appended_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["timestamp", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "event_id"], name="event_id_unique_per_run"),
+            models.UniqueConstraint(fields=["run", "seq"], name="event_seq_unique_per_run"),
+        ]
+        indexes = [
+            models.Index(fields=["run", "timestamp", "seq"], name="event_run_order"),
+            models.Index(fields=["tenant", "event_id"], name="event_tenant_event_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}:{self.event_id}"
