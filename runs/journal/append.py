@@ -33,13 +33,18 @@ class Transition:
 
 
 Subscriber = Callable[[Transition], None]
-_subscribers: list[Subscriber] = []
+Reconciler = Callable[[Run, list[Transition]], None]
+_subscribers: list[tuple[Subscriber, Reconciler]] = []
 
 
-def journal_subscribe(subscriber: Subscriber) -> None:
-    """Called for every appended event, in the appending transaction (see AppConfig.ready)."""
-    if subscriber not in _subscribers:
-        _subscribers.append(subscriber)
+def journal_subscribe(subscriber: Subscriber, *, reconcile: Reconciler) -> None:
+    """Registers a higher app's hook (from its AppConfig.ready), called in the appending transaction.
+
+    ``subscriber`` gets each appended event in order. When an out-of-order event makes the run
+    replay, history itself may change, so ``reconcile`` gets the whole replayed timeline instead.
+    """
+    if (subscriber, reconcile) not in _subscribers:
+        _subscribers.append((subscriber, reconcile))
 
 
 def lock_run(*, tenant: Tenant, run_id: str, kind: str = RunKind.EXTERNAL, create: bool = True) -> Run | None:
@@ -127,7 +132,7 @@ def _append_to_run(
             transitions.append((row, before, state))
     RunEvent.objects.bulk_create(rows)
     if not in_order:
-        state, transitions = _replay(run, rows)
+        state, timeline = _replay(run, context)
     run.journal_state = state
     run.status = state["status"]
     run.pending_approval = state["pending"]
@@ -145,19 +150,20 @@ def _append_to_run(
             "updated_at",
         ]
     )
-    for row, before, after in transitions:
-        for subscriber in _subscribers:
-            subscriber(Transition(run=run, event=row, before=before, after=after, context=context))
+    for subscriber, reconcile in _subscribers:
+        if in_order:
+            for row, before, after in transitions:
+                subscriber(Transition(run=run, event=row, before=before, after=after, context=context))
+        else:
+            reconcile(run, timeline)
     return {index: row for (index, _), row in zip(items, rows, strict=True)}
 
 
-def _replay(run: Run, new_rows: list[RunEvent]) -> tuple[dict, list[tuple[RunEvent, dict, dict]]]:
-    """The whole run folded again in timeline order, and what each new event did in it."""
-    new_by_seq = {row.seq: row for row in new_rows}
+def _replay(run: Run, context: dict) -> tuple[dict, list[Transition]]:
+    """The whole run folded again in timeline order, with every event's transition."""
     state = initial_state()
-    transitions = []
-    for seq, payload in run.events.order_by("timestamp", "seq").values_list("seq", "payload"):
-        before, state = state, fold(state, payload)
-        if seq in new_by_seq:
-            transitions.append((new_by_seq[seq], before, state))
-    return state, transitions
+    timeline = []
+    for event in run.events.order_by("timestamp", "seq"):
+        before, state = state, fold(state, event.payload)
+        timeline.append(Transition(run=run, event=event, before=before, after=state, context=context))
+    return state, timeline
