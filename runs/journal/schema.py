@@ -167,5 +167,9 @@ def event_parse(data: Any) -> Event:
 
 
 def event_payload(event: Event) -> dict[str, Any]:
-    """The stored and returned payload: every field, defaults filled, times in UTC ``Z``."""
-    return event.model_dump(mode="json")
+    """The stored and returned payload: every field, defaults filled, times in UTC ``Z``; our
+    ``meta.expires_at`` only when given, so the origin's payload shape is unchanged otherwise."""
+    payload = event.model_dump(mode="json")
+    if payload["meta"] is not None and payload["meta"]["expires_at"] is None:
+        del payload["meta"]["expires_at"]
+    return payload
