@@ -7,8 +7,19 @@ from runs.errors import InconsistentRunState
 from runs.models import Run
 from tenancy.models import Tenant
 
+PENDING_FIELDS = (
+    "event_id",
+    "run__run_id",
+    "requested_at",
+    "requested_by",
+    "title",
+    "details",
+    "reason",
+    "risk_level",
+)
 
-def pending_approvals(*, tenant: Tenant) -> list[Approval]:
+
+def pending_approvals(*, tenant: Tenant) -> list[dict]:
     """Open approvals, by request time then event id. Fails loud (``InconsistentRunState``) when any
     run of the tenant has an inconsistent journal, as the contract asks."""
     broken = (
@@ -21,6 +32,6 @@ def pending_approvals(*, tenant: Tenant) -> list[Approval]:
         raise InconsistentRunState(broken)
     return list(
         Approval.objects.filter(tenant=tenant, status=ApprovalStatus.PENDING)
-        .select_related("run")
         .order_by("requested_at", "event_id")
+        .values(*PENDING_FIELDS)
     )

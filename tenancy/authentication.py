@@ -8,13 +8,11 @@ import jwt
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import F
-from django.utils import timezone
 from rest_framework import authentication, exceptions
 
-from tenancy.context import TENANT_HEADER, AuthContext, resolve_context
-from tenancy.keys import key_matches, parse_prefix
-from tenancy.models import ApiKey, Tenant
+from tenancy.context import TENANT_HEADER, AuthContext, key_context, resolve_context
+from tenancy.models import Membership, Tenant
+from tenancy.services import api_key_use
 from tenancy.tokens import decode_access_token
 
 WWW_AUTHENTICATE = 'Bearer realm="opsgate"'
@@ -36,36 +34,22 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         raw = request.headers.get("X-API-Key")
         if raw is None:
             return None
-        raw = raw.strip()
-        prefix = parse_prefix(raw)
-        key = None
-        if prefix:
-            key = ApiKey.objects.select_related("tenant", "user").filter(prefix=prefix).order_by().first()
-        if key is None or not key_matches(raw, key.key_hash):
-            raise exceptions.AuthenticationFailed("Invalid API key")
-        now = timezone.now()
-        if key.revoked_at is not None:
-            raise exceptions.AuthenticationFailed("API key has been revoked")
-        if key.expires_at is not None and key.expires_at <= now:
-            raise exceptions.AuthenticationFailed("API key has expired")
-        # One conditional UPDATE: concurrent requests can never push a key past its quota.
-        counted = (
-            ApiKey.objects.filter(pk=key.pk)
-            .usable(now)
-            .update(usage_count=F("usage_count") + 1, last_used_at=now)
+        key = api_key_use(raw.strip())
+        memberships = list(
+            Membership.objects.filter(user_id=key.user_id, team__tenant_id=key.tenant_id).select_related(
+                "user", "team__tenant", "role"
+            )
         )
-        if not counted:
-            raise exceptions.AuthenticationFailed("API key usage quota exceeded")
-        if not key.user.is_active:
+        if not memberships:
+            raise exceptions.AuthenticationFailed("API key owner is no longer a member of the key's tenant")
+        user = memberships[0].user
+        if not user.is_active:
             raise exceptions.AuthenticationFailed("User account is disabled")
-        context = resolve_context(
-            user=key.user,
-            method="api_key",
-            requested_tenant=_requested_tenant(request),
-            api_key=key,
-            view=_view(request),
+        key.user, key.tenant = user, memberships[0].team.tenant
+        context = key_context(
+            key=key, memberships=memberships, requested_tenant=_requested_tenant(request), view=_view(request)
         )
-        return key.user, context
+        return user, context
 
     def authenticate_header(self, request):
         return WWW_AUTHENTICATE

@@ -54,35 +54,25 @@ def foreign_tenant_error(view) -> Exception:
     return TenantNotFound()
 
 
-def resolve_context(
-    *, user, method: str, requested_tenant: str = "", api_key: ApiKey | None = None, view=None
-):
-    """The caller's tenant and scopes, from their current memberships (one query).
+def key_context(
+    *, key: ApiKey, memberships: list[Membership], requested_tenant: str = "", view=None
+) -> AuthContext:
+    """An API key's context: bound to its tenant, limited to its own scopes and to what its owner's
+    current ``memberships`` in that tenant grant (the caller loads them, with the role and team)."""
+    if requested_tenant and not _matches(key.tenant, requested_tenant):
+        raise foreign_tenant_error(view)
+    scopes, categories = _scopes_and_categories(
+        (m.role.scopes, m.team.workflow_categories) for m in memberships
+    )
+    if key.scopes:
+        scopes = scopes & frozenset(key.scopes)
+    return AuthContext(tenant=key.tenant, scopes=scopes, method="api_key", categories=categories, api_key=key)
 
-    An API key is bound to its tenant and limited to its own scopes; a key whose owner has left
-    every team of that tenant no longer authenticates. A user in several tenants picks one with
-    ``X-Tenant-ID`` (slug or id).
-    """
+
+def resolve_context(*, user, method: str, requested_tenant: str = "", view=None) -> AuthContext:
+    """A person's tenant and scopes, from their current memberships (one query). A user in several
+    tenants picks one with ``X-Tenant-ID`` (slug or id); without it, tenant-bound endpoints refuse."""
     memberships = Membership.objects.filter(user=user)
-    if api_key is not None:
-        tenant = api_key.tenant
-        if requested_tenant and not _matches(tenant, requested_tenant):
-            raise foreign_tenant_error(view)
-        # Plain values, no model instances: this runs on every API-key request.
-        rows = list(
-            memberships.filter(team__tenant_id=tenant.pk).values_list(
-                "role__scopes", "team__workflow_categories"
-            )
-        )
-        if not rows:
-            raise Unauthenticated("API key owner is no longer a member of the key's tenant")
-        scopes, categories = _scopes_and_categories(rows)
-        if api_key.scopes:
-            scopes = scopes & frozenset(api_key.scopes)
-        return AuthContext(
-            tenant=tenant, scopes=scopes, method=method, categories=categories, api_key=api_key
-        )
-
     mine = list(memberships.select_related("team__tenant", "role"))
     tenants = {m.team.tenant_id: m.team.tenant for m in mine}
     if requested_tenant:

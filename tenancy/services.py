@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from rest_framework.exceptions import AuthenticationFailed
 
 from core.errors import ErrorDetail, Invalid
 from tenancy.errors import EmailTaken, UsernameTaken
@@ -92,6 +94,39 @@ def api_key_create(
         usage_limit=usage_limit,
     )
     return key, raw
+
+
+def api_key_use(raw_key: str) -> ApiKey:
+    """Counts one use of the key whose hash matches ``raw_key``, in one conditional UPDATE, so that
+    concurrent requests can never pass its quota; raises ``AuthenticationFailed`` with the reason.
+
+    Returns an unsaved-looking ``ApiKey`` carrying id, tenant_id, user_id and scopes (the hot path
+    loads nothing else). A wrong secret never matches a hash, so it cannot spend anyone's quota.
+    """
+    now = timezone.now()
+    key_hash = hash_key(raw_key)
+    table = ApiKey._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET usage_count = usage_count + 1, last_used_at = %s "  # noqa: S608 - table name is ours
+            "WHERE key_hash = %s AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > %s) "
+            "AND (usage_limit IS NULL OR usage_count < usage_limit) "
+            "RETURNING id, tenant_id, user_id, scopes",
+            [now, key_hash, now],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        key_id, tenant_id, user_id, scopes = row
+        scopes = json.loads(scopes) if isinstance(scopes, str) else scopes
+        return ApiKey(id=key_id, tenant_id=tenant_id, user_id=user_id, scopes=scopes, key_hash=key_hash)
+    known = ApiKey.objects.filter(key_hash=key_hash).values("revoked_at", "expires_at").first()
+    if known is None:
+        raise AuthenticationFailed("Invalid API key")
+    if known["revoked_at"] is not None:
+        raise AuthenticationFailed("API key has been revoked")
+    if known["expires_at"] is not None and known["expires_at"] <= now:
+        raise AuthenticationFailed("API key has expired")
+    raise AuthenticationFailed("API key usage quota exceeded")
 
 
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:

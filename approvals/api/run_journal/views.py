@@ -104,14 +104,14 @@ class PendingApprovalsApi(RunJournalApi):
     def get(self, request):
         approvals = [
             {
-                "event_id": a.event_id,
-                "run_id": a.run.run_id,
-                "requested_at": utc_z(a.requested_at),
-                "requested_by": a.requested_by or None,
-                "title": a.title,
-                "details": a.details,
-                "reason": a.reason or None,
-                "risk_level": a.risk_level or None,
+                "event_id": a["event_id"],
+                "run_id": a["run__run_id"],
+                "requested_at": utc_z(a["requested_at"]),
+                "requested_by": a["requested_by"] or None,
+                "title": a["title"],
+                "details": a["details"],
+                "reason": a["reason"] or None,
+                "risk_level": a["risk_level"] or None,
             }
             for a in pending_approvals(tenant=request.auth.tenant)
         ]
