@@ -60,6 +60,18 @@ class Run(models.Model):
         return self.run_id
 
 
+class JournalPayloadField(models.JSONField):
+    """A JSONField that keeps ``bulk_create`` on plain multi-row VALUES on PostgreSQL.
+
+    Django 5.2 otherwise inserts batches through ``UNNEST`` of arrays, and psycopg escapes every
+    JSON document into an array literal with a regex: measured at 30% of a 100-event batch's time.
+    Defining ``get_placeholder`` is Django's documented way to opt a field out of that path.
+    """
+
+    def get_placeholder(self, value, compiler, connection):
+        return "%s"
+
+
 class RunEvent(models.Model):
     """A journal row: never updated, never deleted (database triggers refuse both).
 
@@ -73,7 +85,7 @@ class RunEvent(models.Model):
     timestamp = models.DateTimeField()
     type = models.CharField(max_length=32)
     actor = models.CharField(max_length=16)
-    payload = models.JSONField(help_text="The validated event, timestamps in UTC with Z.")
+    payload = JournalPayloadField(help_text="The validated event, timestamps in UTC with Z.")
     integrity_warning = models.BooleanField(default=False)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64)

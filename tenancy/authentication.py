@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from rest_framework import authentication, exceptions
 
-from tenancy.context import TENANT_HEADER, AuthContext, key_context, resolve_context
-from tenancy.models import Membership, Tenant
+from tenancy.context import TENANT_HEADER, AuthContext, key_context, key_owner_grants, resolve_context
+from tenancy.models import Tenant
 from tenancy.services import api_key_use
 from tenancy.tokens import decode_access_token
 
@@ -35,19 +35,15 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if raw is None:
             return None
         key = api_key_use(raw.strip())
-        memberships = list(
-            Membership.objects.filter(user_id=key.user_id, team__tenant_id=key.tenant_id).select_related(
-                "user", "team__tenant", "role"
-            )
-        )
-        if not memberships:
+        grants = key_owner_grants(key)
+        if grants is None:
             raise exceptions.AuthenticationFailed("API key owner is no longer a member of the key's tenant")
-        user = memberships[0].user
+        user, tenant, rows = grants
         if not user.is_active:
             raise exceptions.AuthenticationFailed("User account is disabled")
-        key.user, key.tenant = user, memberships[0].team.tenant
+        key.user, key.tenant = user, tenant
         context = key_context(
-            key=key, memberships=memberships, requested_tenant=_requested_tenant(request), view=_view(request)
+            key=key, grants=rows, requested_tenant=_requested_tenant(request), view=_view(request)
         )
         return user, context
 

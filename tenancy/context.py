@@ -5,6 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.db import DEFAULT_DB_ALIAS
+
 from core.errors import Unauthenticated
 from tenancy.errors import TenantNotFound
 from tenancy.models import ApiKey, Membership, Tenant
@@ -54,16 +57,40 @@ def foreign_tenant_error(view) -> Exception:
     return TenantNotFound()
 
 
-def key_context(
-    *, key: ApiKey, memberships: list[Membership], requested_tenant: str = "", view=None
-) -> AuthContext:
+def _in_model_order(model, names: set[str]) -> tuple[str, ...]:
+    """``Model.from_db`` takes a subset of fields in the model's own field order."""
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)
+
+
+def key_owner_grants(key: ApiKey):
+    """``(user, tenant, [(role scopes, team categories), ...])`` for the key's owner in the key's
+    tenant, or None when the owner belongs to no team there. One plain query on every API-key
+    request: the user and tenant come back as deferred instances (other fields load on access)."""
+    User = get_user_model()
+    user_fields = _in_model_order(User, {"id", "username", "is_active", "is_staff", "is_superuser"})
+    tenant_fields = _in_model_order(Tenant, {"id", "slug", "name"})
+    rows = list(
+        Membership.objects.filter(user_id=key.user_id, team__tenant_id=key.tenant_id).values_list(
+            "role__scopes",
+            "team__workflow_categories",
+            *(f"user__{name}" for name in user_fields),
+            *(f"team__tenant__{name}" for name in tenant_fields),
+        )
+    )
+    if not rows:
+        return None
+    first, users = rows[0], len(user_fields)
+    user = User.from_db(DEFAULT_DB_ALIAS, user_fields, first[2 : 2 + users])
+    tenant = Tenant.from_db(DEFAULT_DB_ALIAS, tenant_fields, first[2 + users :])
+    return user, tenant, [row[:2] for row in rows]
+
+
+def key_context(*, key: ApiKey, grants, requested_tenant: str = "", view=None) -> AuthContext:
     """An API key's context: bound to its tenant, limited to its own scopes and to what its owner's
-    current ``memberships`` in that tenant grant (the caller loads them, with the role and team)."""
+    current memberships there grant (``grants``: ``(role scopes, team categories)`` pairs)."""
     if requested_tenant and not _matches(key.tenant, requested_tenant):
         raise foreign_tenant_error(view)
-    scopes, categories = _scopes_and_categories(
-        (m.role.scopes, m.team.workflow_categories) for m in memberships
-    )
+    scopes, categories = _scopes_and_categories(grants)
     if key.scopes:
         scopes = scopes & frozenset(key.scopes)
     return AuthContext(tenant=key.tenant, scopes=scopes, method="api_key", categories=categories, api_key=key)

@@ -49,9 +49,9 @@ def journal_subscribe(subscriber: Subscriber, *, reconcile: Reconciler) -> None:
 
 def lock_run(*, tenant: Tenant, run_id: str, kind: str = RunKind.EXTERNAL, create: bool = True) -> Run | None:
     """The run row, locked for this transaction; created first if ``create`` (race-safe)."""
-    run = Run.objects.select_for_update().filter(tenant=tenant, run_id=run_id).first()
-    if run is not None or not create:
-        return run
+    found = list(Run.objects.select_for_update().filter(tenant=tenant, run_id=run_id).order_by()[:1])
+    if found or not create:
+        return found[0] if found else None
     try:
         with transaction.atomic():
             return Run.objects.create(tenant=tenant, run_id=run_id, kind=kind, journal_state=initial_state())
@@ -67,39 +67,57 @@ def journal_append(
     Raises ``DuplicateEventId`` (the id exists in its run, or twice in ``payloads``) and
     ``StorageWriteError`` when the database fails. The first event of an unknown run creates it.
     """
+    batch = len(payloads) > 1
+    by_run: dict[str, list[tuple[int, dict]]] = {}
+    for index, payload in enumerate(payloads):
+        by_run.setdefault(payload["run_id"], []).append((index, payload))
+    for run_id, items in by_run.items():
+        _repeats_check(run_id, items, batch)
     try:
         with transaction.atomic():
-            by_run: dict[str, list[tuple[int, dict]]] = {}
-            for index, payload in enumerate(payloads):
-                by_run.setdefault(payload["run_id"], []).append((index, payload))
             appended: dict[int, RunEvent] = {}
             for run_id in sorted(by_run):  # a fixed lock order: concurrent batches cannot deadlock
                 run = lock_run(tenant=tenant, run_id=run_id, kind=kind)
-                appended.update(_append_to_run(run, by_run[run_id], len(payloads) > 1, context or {}))
+                appended.update(_append_to_run(run, by_run[run_id], context or {}))
             return [appended[index] for index in range(len(payloads))]
     except DomainError:
         raise
+    except IntegrityError as exc:
+        # The unique (run, event_id) constraint decided (appends to a run are serialised by its
+        # lock, so nothing else can collide); name the event now that the transaction is over.
+        _raise_duplicate(tenant, by_run, batch)
+        raise StorageWriteError() from exc
     except DatabaseError as exc:
         raise StorageWriteError() from exc
 
 
-def _duplicate_check(run: Run, items: list[tuple[int, dict]], batch: bool) -> None:
-    ids = [payload["id"] for _, payload in items]
+def _duplicate_path(index: int, batch: bool) -> str:
+    return f"{index}.id" if batch else "event_id"
+
+
+def _repeats_check(run_id: str, items: list[tuple[int, dict]], batch: bool) -> None:
+    """The same id twice in one request's events for one run."""
     seen: set[str] = set()
-    for index, event_id in ((i, p["id"]) for i, p in items):
-        if event_id in seen:
-            raise DuplicateEventId(event_id, run.run_id, path=f"{index}.id" if batch else "event_id")
-        seen.add(event_id)
-    existing = set(RunEvent.objects.filter(run=run, event_id__in=ids).values_list("event_id", flat=True))
     for index, payload in items:
-        if payload["id"] in existing:
-            raise DuplicateEventId(payload["id"], run.run_id, path=f"{index}.id" if batch else "event_id")
+        if payload["id"] in seen:
+            raise DuplicateEventId(payload["id"], run_id, path=_duplicate_path(index, batch))
+        seen.add(payload["id"])
 
 
-def _append_to_run(
-    run: Run, items: list[tuple[int, dict]], batch: bool, context: dict
-) -> dict[int, RunEvent]:
-    _duplicate_check(run, items, batch)
+def _raise_duplicate(tenant: Tenant, by_run: dict[str, list[tuple[int, dict]]], batch: bool) -> None:
+    for run_id in sorted(by_run):
+        ids = [payload["id"] for _, payload in by_run[run_id]]
+        existing = set(
+            RunEvent.objects.filter(tenant=tenant, run__run_id=run_id, event_id__in=ids).values_list(
+                "event_id", flat=True
+            )
+        )
+        for index, payload in by_run[run_id]:
+            if payload["id"] in existing:
+                raise DuplicateEventId(payload["id"], run_id, path=_duplicate_path(index, batch))
+
+
+def _append_to_run(run: Run, items: list[tuple[int, dict]], context: dict) -> dict[int, RunEvent]:
     state = run.journal_state or initial_state()
     latest: datetime | None = run.last_event_at
     in_order = True

@@ -1,6 +1,9 @@
 """Database triggers that make the journal table append-only (UPDATE and DELETE refused).
 
 Used by the migration that installs them, and by tests that must tamper behind the app's back.
+Any later migration that alters ``runs_runevent`` must call ``uninstall`` then ``install`` after
+its schema operation: SQLite rebuilds the table for most alterations and drops its triggers
+(tests/runs/test_tamper_evidence.py fails if one forgets).
 """
 
 from __future__ import annotations
