@@ -5,6 +5,7 @@ from __future__ import annotations
 from approvals.models import Approval, ApprovalStatus
 from runs.errors import InconsistentRunState
 from runs.models import Run
+from runs.selectors import reads_storage
 from tenancy.models import Tenant
 
 PENDING_FIELDS = (
@@ -19,6 +20,7 @@ PENDING_FIELDS = (
 )
 
 
+@reads_storage
 def pending_approvals(*, tenant: Tenant) -> list[dict]:
     """Open approvals, by request time then event id. Fails loud (``InconsistentRunState``) when any
     run of the tenant has an inconsistent journal, as the contract asks."""

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from approvals.errors import (
@@ -22,7 +22,8 @@ from approvals.errors import (
     NoPendingApproval,
 )
 from approvals.models import Approval, ApprovalStatus, DecidedVia
-from runs.errors import InconsistentRunState
+from core.errors import DomainError
+from runs.errors import InconsistentRunState, StorageWriteError
 from runs.journal.append import journal_append
 from runs.journal.projection import is_pending_signal
 from runs.journal.schema import event_parse, event_payload, utc_z
@@ -48,7 +49,17 @@ def _resolution_time(run: Run) -> datetime:
     return now
 
 
-def approval_resolve(
+def approval_resolve(**kwargs) -> Resolution:
+    """See ``_approval_resolve``; a database failure is the contract's STORAGE_WRITE_ERROR."""
+    try:
+        return _approval_resolve(**kwargs)
+    except DomainError:
+        raise
+    except DatabaseError as exc:
+        raise StorageWriteError() from exc
+
+
+def _approval_resolve(
     *,
     tenant: Tenant,
     event_id: str,
@@ -83,8 +94,8 @@ def approval_resolve(
         approval = Approval.objects.select_for_update().filter(request_event=target).first()
         if not is_pending_signal(target.payload) or approval is None:
             raise NoPendingApproval(event_id)
-        if approval.status != ApprovalStatus.PENDING:
-            raise DuplicateApproval(event_id)
+        if approval.status in (ApprovalStatus.APPROVED, ApprovalStatus.REJECTED):
+            raise DuplicateApproval(event_id)  # expired or cancelled ones were never resolved
         if (run.pending_approval or {}).get("event_id") != event_id:
             raise NoPendingApproval(event_id)
         resolved_at = utc_z(_resolution_time(run))

@@ -33,7 +33,10 @@ def _open_fields(transition: Transition) -> dict:
     meta = payload.get("meta") or {}
     expires_at = parse_datetime(meta["expires_at"]) if meta.get("expires_at") else None
     if expires_at is None and settings.OPSGATE_APPROVAL_TTL_MINUTES:
-        expires_at = event.timestamp + timedelta(minutes=settings.OPSGATE_APPROVAL_TTL_MINUTES)
+        try:
+            expires_at = event.timestamp + timedelta(minutes=settings.OPSGATE_APPROVAL_TTL_MINUTES)
+        except OverflowError:  # requested at the end of time: it cannot lapse
+            expires_at = None
     return {
         "tenant_id": event.tenant_id,
         "kind": transition.context.get("kind", ApprovalKind.AGENT),
@@ -94,7 +97,11 @@ _RESOLUTION_RESET = {
 
 def approvals_reconcile(run: Run, transitions: list[Transition]) -> None:
     """Every approval of ``run`` as the replayed timeline has it; rows already right are untouched
-    (so a decision's recorded user and channel survive a replay that agrees with it)."""
+    (so a decision's recorded user and channel survive a replay that agrees with it). A timeline
+    that became inconsistent changes nothing: reads answer 409 until it is mended, and rewriting
+    approvals from a broken history would undo real decisions."""
+    if transitions and transitions[-1].after["inconsistency"] is not None:
+        return
     wanted: dict[str, dict] = {}
     for transition in transitions:
         closes, opens = _changes(transition)

@@ -77,10 +77,6 @@ def start_server(env: dict, port: int, workers: int) -> subprocess.Popen:
         f"127.0.0.1:{port}",
         "--workers",
         str(workers),
-        "--worker-class",
-        "gthread",
-        "--threads",
-        "4",
         "--log-level",
         "warning",
     ]
@@ -230,7 +226,7 @@ def main() -> None:
     try:
         wait_ready(base, headers)
         print(
-            f"gunicorn: {args.workers} workers x 4 threads; {os.cpu_count()} cores; {args.seconds:.0f} s per load step"
+            f"gunicorn: {args.workers} sync workers; {os.cpu_count()} cores; {args.seconds:.0f} s per load step"
         )
         floor_1 = raw_floor(args.database_url, 1, args.seconds, 1)
         floor_16 = raw_floor(args.database_url, 16, args.seconds, 1)

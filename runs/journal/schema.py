@@ -9,7 +9,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_serializer
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_serializer,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from core.errors import ErrorDetail
 
@@ -36,15 +45,35 @@ def utc_z(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+ID_MAX = 200  # the columns that index ids (runs.Run.run_id, runs.RunEvent.event_id, approvals)
+TEXT_MAX = 500
+
+
+def _storable(value):
+    """Refuses what the database cannot store faithfully: NUL in text, times outside UTC's range."""
+    if isinstance(value, str) and "\x00" in value:
+        raise PydanticCustomError("string_nul", "String must not contain NUL characters")
+    if isinstance(value, datetime):
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            raise PydanticCustomError(
+                "datetime_overflow", "Datetime is out of range once converted to UTC"
+            ) from None
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    _storable = field_validator("*")(_storable)
 
 
 class Approval(_Strict):
     status: ApprovalState
-    decision_id: str | None = None
-    requested_by: str | None = None
-    resolved_by: str | None = None
+    decision_id: str | None = Field(default=None, max_length=ID_MAX)
+    requested_by: str | None = Field(default=None, max_length=ID_MAX)
+    resolved_by: str | None = Field(default=None, max_length=ID_MAX)
     resolved_at: AwareDatetime | None = None
     reason: str | None = None
 
@@ -72,14 +101,14 @@ class Meta(_Strict):
 class Event(_Strict):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    id: str = Field(min_length=1)
-    run_id: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=ID_MAX)
+    run_id: str = Field(min_length=1, max_length=ID_MAX)
     timestamp: AwareDatetime
     type: EventType
     actor: Actor
-    title: str = Field(min_length=1)
+    title: str = Field(min_length=1, max_length=TEXT_MAX)
     details: str = Field(min_length=1)
-    confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False)
     risk_level: RiskLevel | None = None
     requires_approval: bool = False
     approval: Approval
@@ -89,6 +118,11 @@ class Event(_Strict):
     @field_serializer("timestamp")
     def _z(self, value):
         return utc_z(value)
+
+    @field_validator("confidence")
+    @classmethod
+    def _no_negative_zero(cls, value):
+        return 0.0 if value == 0 else value  # -0.0 would not survive a jsonb round trip (hash chain)
 
 
 _MISSING = {
@@ -113,6 +147,7 @@ _TIMESTAMP_TYPES = {
     "datetime_from_date_parsing",
     "timezone_aware",
     "datetime_type",
+    "datetime_overflow",
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from runs.journal.chain import chain_hash
 from runs.journal.projection import replay
 from runs.journal.schema import utc_z
@@ -10,17 +12,24 @@ from runs.models import Run
 
 def journal_verify(run: Run) -> dict:
     """``{"run_id", "ok", "events", "first_break", "projection_ok"}``; ``first_break`` names the first
-    event (in append order) whose chain link, hash or indexed columns disagree with its payload."""
+    event (in append order) whose chain link, hash, indexed columns or integrity flag disagree with
+    its payload. Holds the run's lock while reading, so a concurrent append cannot look like a break."""
+    with transaction.atomic():
+        run = Run.objects.select_for_update().get(pk=run.pk)
+        return _verify_locked(run)
+
+
+def _verify_locked(run: Run) -> dict:
     prev = ""
+    latest = None
     first_break = None
     payloads = []
     events = run.events.order_by("seq").values_list(
-        "seq", "event_id", "type", "actor", "timestamp", "payload", "prev_hash", "hash"
+        "seq", "event_id", "type", "actor", "timestamp", "payload", "prev_hash", "hash", "integrity_warning"
     )
     count = 0
-    for expected_seq, (seq, event_id, type_, actor, timestamp, payload, prev_hash, hash_) in enumerate(
-        events, 1
-    ):
+    for expected_seq, row in enumerate(events, 1):
+        seq, event_id, type_, actor, timestamp, payload, prev_hash, hash_, warning = row
         count += 1
         problem = None
         if seq != expected_seq:
@@ -36,14 +45,19 @@ def journal_verify(run: Run) -> dict:
             payload.get("timestamp"),
         ):
             problem = "indexed columns disagree with the payload"
+        elif warning != (latest is not None and timestamp < latest):
+            problem = "integrity_warning does not match the event's place in the run"
         if problem and first_break is None:
             first_break = {"seq": seq, "event_id": event_id, "reason": problem}
         prev = hash_
+        latest = timestamp if latest is None or timestamp > latest else latest
         payloads.append((timestamp, seq, payload))
     payloads.sort(key=lambda item: (item[0], item[1]))
     state = replay(p for _, _, p in payloads)
     stored = {"status": run.status, "pending": run.pending_approval, "inconsistency": run.inconsistency}
-    projection_ok = stored == state and run.event_count == count and (prev == run.last_hash)
+    projection_ok = (
+        stored == state and run.journal_state == state and run.event_count == count and prev == run.last_hash
+    )
     return {
         "run_id": run.run_id,
         "ok": first_break is None and projection_ok,

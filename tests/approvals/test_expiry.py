@@ -61,7 +61,8 @@ def test_an_expired_approval_cannot_be_decided(keyed_client):
     response = keyed_client.post(
         "/v1/approvals/evt_old", {"decision": "approved", "approver_id": "alice"}, format="json"
     )
-    assert (response.status_code, response.json()["error"]["code"]) == (409, "DUPLICATE_APPROVAL")
+    # Expired is not resolved: the origin answers "not the currently pending approval".
+    assert (response.status_code, response.json()["error"]["code"]) == (409, "NO_PENDING_APPROVAL")
 
 
 @pytest.mark.django_db
@@ -75,3 +76,14 @@ def test_the_tenant_default_lifetime_applies_without_an_explicit_expiry(keyed_cl
 def test_the_sweep_is_scheduled_every_minute():
     schedule = Schedule.objects.get(func="approvals.tasks.approvals_expire_overdue")
     assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == ("I", 1, -1)
+
+
+@pytest.mark.django_db
+def test_an_inconsistent_run_does_not_clog_the_sweep(keyed_client, monkeypatch):
+    monkeypatch.setattr("approvals.tasks.BATCH", 1)
+    request_expiring(keyed_client, "evt_broken", "2026-02-14T13:30:00Z", run_id="run_broken")
+    keyed_client.post("/v1/events", approval_request("run_broken", at="2026-02-14T13:01:00Z"), format="json")
+    request_expiring(keyed_client, "evt_healthy", "2026-02-14T14:00:00Z", run_id="run_ok")
+    assert approvals_expire_overdue() == 1
+    assert Approval.objects.get(event_id="evt_healthy").status == "expired"
+    assert Approval.objects.get(event_id="evt_broken").status == "pending"

@@ -289,3 +289,80 @@ def test_an_agent_posted_resolution_also_closes_the_approval(paused):
     approval = Approval.objects.get(event_id="evt_123")
     assert (approval.status, approval.resolved_by, approval.decided_via) == ("approved", "bob", "journal")
     assert Run.objects.get(run_id="run_1").status == "approved"
+
+
+@pytest.mark.django_db
+def test_posting_a_decision_as_an_event_needs_the_resolve_scope(paused, tenant):
+    raw, _ = api_key_for(member(tenant=tenant, role="executor"), tenant)
+    executor = APIClient()
+    executor.credentials(HTTP_X_API_KEY=raw)
+    decision = event(
+        type="approval_resolved",
+        at="2026-02-14T13:05:00Z",
+        approval={"status": "approved", "resolved_by": "the_boss", "resolved_at": "2026-02-14T13:05:00Z"},
+    )
+    for path, body in (
+        ("/v1/events", decision),
+        ("/v1/events/batch", [event(at="2026-02-14T13:04:00Z"), decision]),
+    ):
+        response = executor.post(path, body, format="json")
+        assert (response.status_code, response.json()["error"]["message"]) == (
+            403,
+            "Posting an approval decision needs the approvals:resolve scope",
+        )
+    assert Approval.objects.get(event_id="evt_123").status == "pending"
+    assert executor.post("/v1/events", event(at="2026-02-14T13:06:00Z"), format="json").status_code == 201
+
+
+@pytest.mark.django_db
+def test_an_out_of_order_event_never_undoes_a_recorded_decision(paused, admin_key):
+    assert decide(paused, "evt_123").status_code == 200
+    # An older approval request lands between the request and its decision: the stream is now
+    # inconsistent (two pending), so reads answer 409, but the recorded decision stands.
+    post_all(paused, approval_request(id="evt_older", at="2026-02-14T13:01:30Z"))
+    approval = Approval.objects.get(event_id="evt_123")
+    assert (approval.status, approval.decided_via, approval.resolved_by_user) == (
+        "approved",
+        "api",
+        admin_key[1].user,
+    )
+    assert paused.get("/v1/runs/run_1/status").status_code == 409
+
+
+@pytest.mark.django_db
+def test_a_storage_failure_while_deciding_is_500_and_decides_nothing(paused, monkeypatch):
+    from django.db import DatabaseError
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(RunEvent.objects, "bulk_create", broken)
+    paused.raise_request_exception = False
+    response = decide(paused, "evt_123")
+    assert (response.status_code, response.json()["error"]["code"]) == (500, "STORAGE_WRITE_ERROR")
+    assert response.json()["error"]["details"][0]["code"] == "STORAGE_APPEND_FAILED"
+    assert Approval.objects.get(event_id="evt_123").status == "pending"
+
+
+@pytest.mark.django_db
+def test_a_storage_failure_listing_pending_is_500(paused, monkeypatch):
+    from django.db import DatabaseError
+    from django.db.models.query import QuerySet
+
+    real_fetch = QuerySet._fetch_all
+
+    def approvals_fail(queryset):
+        if queryset.model is Approval:
+            raise DatabaseError("connection reset")
+        return real_fetch(queryset)
+
+    monkeypatch.setattr(QuerySet, "_fetch_all", approvals_fail)
+    paused.raise_request_exception = False
+    response = paused.get("/v1/approvals/pending")
+    assert (response.status_code, response.json()["error"]["code"]) == (500, "STORAGE_READ_ERROR")
+
+
+@pytest.mark.django_db
+def test_an_overlong_approver_id_is_422(paused):
+    response = decide(paused, "evt_123", approver="x" * 201)
+    assert (response.status_code, response.json()["error"]["details"][0]["type"]) == (422, "string_too_long")

@@ -1,5 +1,7 @@
 """POST /v1/events and POST /v1/events/batch: validation codes, duplicates, storage failures."""
 
+import json
+
 import pytest
 from django.db import DatabaseError
 
@@ -109,6 +111,14 @@ CASES = [
     ),
     ({"id": ""}, ("id", "string_too_short", "SCHEMA_VALIDATION_ERROR")),
     ({"requires_approval": "sometimes"}, ("requires_approval", "bool_parsing", "SCHEMA_VALIDATION_ERROR")),
+    ({"id": "e" * 201}, ("id", "string_too_long", "SCHEMA_VALIDATION_ERROR")),
+    ({"title": "t" * 501}, ("title", "string_too_long", "SCHEMA_VALIDATION_ERROR")),
+    ({"details": "nul\x00byte"}, ("details", "string_nul", "SCHEMA_VALIDATION_ERROR")),
+    (
+        {"approval": {"status": "pending", "reason": "\x00"}},
+        ("approval.reason", "string_nul", "SCHEMA_VALIDATION_ERROR"),
+    ),
+    ({"timestamp": "9999-12-31T23:59:59-05:00"}, ("timestamp", "datetime_overflow", "INVALID_TIMESTAMP")),
 ]
 
 
@@ -278,3 +288,12 @@ def test_another_tenant_sees_none_of_it(keyed_client):
         assert (response.status_code, response.json()["error"]["code"]) == (404, "RUN_NOT_FOUND")
     # Their own run of the same name is separate.
     assert outsider.post("/v1/events", event("run_secret", id="evt_s"), format="json").status_code == 201
+
+
+@pytest.mark.django_db
+def test_a_non_finite_confidence_is_422(keyed_client):
+    body = json.dumps(event()).replace('"type": "action"', '"type": "action", "confidence": NaN')
+    response = keyed_client.post("/v1/events", body, content_type="application/json")
+    assert response.status_code == 422  # DRF's strict JSON parser refuses NaN before the schema does
+    assert details(response) == [("body", "parse_error", "MALFORMED_BODY")]
+    assert not RunEvent.objects.exists()

@@ -110,3 +110,20 @@ def test_verify_notices_a_doctored_projection(journal):
 def test_verify_journal_refuses_an_unknown_run(journal):
     with pytest.raises(CommandError, match="No run matches"):
         call_command("verify_journal", "--tenant", "nope", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_verify_notices_a_flipped_integrity_warning(journal):
+    tamper("UPDATE runs_runevent SET integrity_warning = %s WHERE seq = 2", True)
+    assert journal.get("/v1/runs/run_1/verify").json()["first_break"] == {
+        "seq": 2,
+        "event_id": "evt_1",
+        "reason": "integrity_warning does not match the event's place in the run",
+    }
+
+
+@pytest.mark.django_db
+def test_negative_zero_confidence_keeps_the_chain_verifiable(keyed_client):
+    body = event("run_z", confidence=-0.0)
+    assert keyed_client.post("/v1/events", body, format="json").status_code == 201
+    assert keyed_client.get("/v1/runs/run_z/verify").json()["ok"] is True

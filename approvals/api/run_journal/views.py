@@ -3,7 +3,8 @@
 from typing import Literal
 
 from drf_spectacular.utils import extend_schema
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -26,8 +27,15 @@ class ResolveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     decision: Literal["approved", "rejected"]
-    approver_id: str = Field(min_length=1)
-    reason: str | None = None
+    approver_id: str = Field(min_length=1, max_length=200)
+    reason: str | None = Field(default=None, max_length=10_000)
+
+    @field_validator("approver_id", "reason")
+    @classmethod
+    def _no_nul(cls, value):
+        if value is not None and "\x00" in value:
+            raise PydanticCustomError("string_nul", "String must not contain NUL characters")
+        return value
 
 
 class ResolveInput(serializers.Serializer):

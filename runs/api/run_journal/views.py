@@ -5,16 +5,23 @@ from pydantic import ValidationError
 from rest_framework.response import Response
 
 from core.api import RunJournalApi
-from core.errors import ErrorDetail
+from core.errors import ErrorDetail, Forbidden
 from runs.api.run_journal import serializers as s
 from runs.errors import EventInvalid
 from runs.journal.append import journal_append
 from runs.journal.entries import journal_entry
+from runs.journal.projection import is_resolution_signal
 from runs.journal.schema import event_parse, event_payload, validation_details
 from runs.journal.verify import journal_verify
 from runs.selectors import reads_storage, run_events, run_status, run_with_journal
 
 BATCH_LIMIT = 500
+
+
+def _refuse_decisions_without_resolve_scope(request, payloads: list[dict]) -> None:
+    """An event that decides an approval is a decision: it needs ``approvals:resolve`` as well."""
+    if "approvals:resolve" not in request.auth.scopes and any(is_resolution_signal(p) for p in payloads):
+        raise Forbidden("Posting an approval decision needs the approvals:resolve scope")
 
 
 def _accepted(event) -> dict:
@@ -30,6 +37,7 @@ class EventIngestApi(RunJournalApi):
             payload = event_payload(event_parse(request.data))
         except ValidationError as exc:
             raise EventInvalid(details=validation_details(exc)) from None
+        _refuse_decisions_without_resolve_scope(request, [payload])
         [event] = journal_append(tenant=request.auth.tenant, payloads=[payload])
         return Response(_accepted(event), status=201)
 
@@ -63,6 +71,7 @@ class EventBatchApi(RunJournalApi):
                 problems.extend(validation_details(exc, prefix=f"{index}."))
         if problems:
             raise EventInvalid(details=problems)
+        _refuse_decisions_without_resolve_scope(request, payloads)
         events = journal_append(tenant=request.auth.tenant, payloads=payloads)
         return Response(
             {"status": "accepted", "accepted": len(events), "events": [_accepted(e) for e in events]},
