@@ -1,6 +1,6 @@
 """Approval errors with the run-journal-v0 contract's codes and texts."""
 
-from core.errors import Conflict, ErrorDetail, Forbidden, Invalid, NotFound
+from core.errors import Conflict, Forbidden, Invalid, NotFound, SingleDetailError
 
 
 class ApprovalRequestInvalid(Invalid):
@@ -8,57 +8,32 @@ class ApprovalRequestInvalid(Invalid):
     default_message = "Approval request payload failed validation"
 
 
-class ApprovalNotFound(NotFound):
+class ApprovalNotFound(SingleDetailError, NotFound):
     default_code = "APPROVAL_NOT_FOUND"
     default_message = "Approval target not found"
-
-    def __init__(self, event_id: str):
-        detail = ErrorDetail(
-            "event_id", f"Approval target event '{event_id}' was not found", "not_found", "APPROVAL_NOT_FOUND"
-        )
-        super().__init__(details=[detail])
+    detail_path, detail_type = "event_id", "not_found"
+    detail_message = "Approval target event '{event_id}' was not found"
 
 
-class AmbiguousEventId(Conflict):
+class AmbiguousEventId(SingleDetailError, Conflict):
     default_code = "AMBIGUOUS_EVENT_ID"
     default_message = "Event ID maps to multiple runs"
-
-    def __init__(self, event_id: str):
-        detail = ErrorDetail(
-            "event_id",
-            f"Event ID '{event_id}' exists in multiple runs",
-            "state_conflict",
-            "AMBIGUOUS_EVENT_ID",
-        )
-        super().__init__(details=[detail])
+    detail_path, detail_type = "event_id", "state_conflict"
+    detail_message = "Event ID '{event_id}' exists in multiple runs"
 
 
-class NoPendingApproval(Conflict):
+class NoPendingApproval(SingleDetailError, Conflict):
     default_code = "NO_PENDING_APPROVAL"
     default_message = "No pending approval for target event"
-
-    def __init__(self, event_id: str):
-        detail = ErrorDetail(
-            "event_id",
-            f"Event '{event_id}' is not the currently pending approval",
-            "state_conflict",
-            "NO_PENDING_APPROVAL",
-        )
-        super().__init__(details=[detail])
+    detail_path, detail_type = "event_id", "state_conflict"
+    detail_message = "Event '{event_id}' is not the currently pending approval"
 
 
-class DuplicateApproval(Conflict):
+class DuplicateApproval(SingleDetailError, Conflict):
     default_code = "DUPLICATE_APPROVAL"
     default_message = "Approval already resolved"
-
-    def __init__(self, event_id: str):
-        detail = ErrorDetail(
-            "event_id",
-            f"Approval for event '{event_id}' has already been resolved",
-            "state_conflict",
-            "DUPLICATE_APPROVAL",
-        )
-        super().__init__(details=[detail])
+    detail_path, detail_type = "event_id", "state_conflict"
+    detail_message = "Approval for event '{event_id}' has already been resolved"
 
 
 class ApproverMismatch(Forbidden):

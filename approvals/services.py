@@ -83,9 +83,9 @@ def _approval_resolve(
         raise ApproverMismatch()
     run_ids = set(RunEvent.objects.filter(tenant=tenant, event_id=event_id).values_list("run_id", flat=True))
     if not run_ids:
-        raise ApprovalNotFound(event_id)
+        raise ApprovalNotFound(event_id=event_id)
     if len(run_ids) > 1:
-        raise AmbiguousEventId(event_id)
+        raise AmbiguousEventId(event_id=event_id)
     with transaction.atomic():
         run = Run.objects.select_for_update().get(pk=run_ids.pop())
         if run.inconsistency:
@@ -93,11 +93,11 @@ def _approval_resolve(
         target = RunEvent.objects.get(run=run, event_id=event_id)
         approval = Approval.objects.select_for_update().filter(request_event=target).first()
         if not is_pending_signal(target.payload) or approval is None:
-            raise NoPendingApproval(event_id)
+            raise NoPendingApproval(event_id=event_id)
         if approval.status in (ApprovalStatus.APPROVED, ApprovalStatus.REJECTED):
-            raise DuplicateApproval(event_id)  # expired or cancelled ones were never resolved
+            raise DuplicateApproval(event_id=event_id)  # expired or cancelled ones were never resolved
         if (run.pending_approval or {}).get("event_id") != event_id:
-            raise NoPendingApproval(event_id)
+            raise NoPendingApproval(event_id=event_id)
         resolved_at = utc_z(_resolution_time(run))
         payload = _resolution_payload(target.payload, decision, approver_id, reason, resolved_at)
         journal_append(tenant=tenant, payloads=[payload], context={"user": user, "via": via})

@@ -81,3 +81,26 @@ class Unavailable(DomainError):
 class StorageError(DomainError):
     kind = "storage"
     default_message = "Storage failure."
+
+
+class SingleDetailError(DomainError):
+    """A domain error carrying exactly one detail (the run-journal contract's style).
+
+    Subclasses set ``detail_path``, ``detail_type`` and ``detail_message`` (a ``str.format``
+    template filled from the constructor's keywords); the detail's code is the error's own unless
+    ``detail_code`` says otherwise. Combine with a kind: ``class X(SingleDetailError, Conflict)``.
+    """
+
+    detail_path: ClassVar[str] = ""
+    detail_type: ClassVar[str] = ""
+    detail_message: ClassVar[str] = ""
+    detail_code: ClassVar[str | None] = None
+
+    def __init__(self, *, path: str | None = None, **values: str) -> None:
+        detail = ErrorDetail(
+            path or self.detail_path,
+            self.detail_message.format(**values),
+            self.detail_type,
+            self.detail_code or str(self.default_code),
+        )
+        super().__init__(details=[detail])

@@ -39,7 +39,7 @@ def run_with_journal(*, tenant: Tenant, run_id: str, consistent: bool = True) ->
     """A run that has events; ``RunNotFound`` otherwise, ``InconsistentRunState`` if ``consistent``."""
     run = Run.objects.filter(tenant=tenant, run_id=run_id, event_count__gt=0).first()
     if run is None:
-        raise RunNotFound(run_id)
+        raise RunNotFound(run_id=run_id)
     if consistent and run.inconsistency:
         raise InconsistentRunState(run.inconsistency)
     return run

@@ -100,7 +100,7 @@ def _repeats_check(run_id: str, items: list[tuple[int, dict]], batch: bool) -> N
     seen: set[str] = set()
     for index, payload in items:
         if payload["id"] in seen:
-            raise DuplicateEventId(payload["id"], run_id, path=_duplicate_path(index, batch))
+            raise DuplicateEventId(event_id=payload["id"], run_id=run_id, path=_duplicate_path(index, batch))
         seen.add(payload["id"])
 
 
@@ -114,7 +114,9 @@ def _raise_duplicate(tenant: Tenant, by_run: dict[str, list[tuple[int, dict]]], 
         )
         for index, payload in by_run[run_id]:
             if payload["id"] in existing:
-                raise DuplicateEventId(payload["id"], run_id, path=_duplicate_path(index, batch))
+                raise DuplicateEventId(
+                    event_id=payload["id"], run_id=run_id, path=_duplicate_path(index, batch)
+                )
 
 
 def _append_to_run(run: Run, items: list[tuple[int, dict]], context: dict) -> dict[int, RunEvent]:
