@@ -1,7 +1,11 @@
+from django import forms
 from django.conf import settings
 from django.contrib import admin
 
-from governance.models import KillSwitch
+from governance.crypto import encrypt
+from governance.models import Credential, KillSwitch
+from governance.services import credential_set_value, mask
+from tenancy.admin import TenantScopedAdmin
 
 
 @admin.register(KillSwitch)
@@ -22,3 +26,43 @@ class KillSwitchAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+class CredentialForm(forms.ModelForm):
+    """The value is write-only: typed to set or replace it, never shown."""
+
+    value = forms.CharField(
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
+        help_text="Type a new value to set or replace the secret; leave empty to keep it.",
+    )
+
+    class Meta:
+        model = Credential
+        fields = ["tenant", "name", "kind", "provider", "expires_at"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk and not cleaned.get("value"):
+            self.add_error("value", "A new credential needs a value.")
+        return cleaned
+
+
+@admin.register(Credential)
+class CredentialAdmin(TenantScopedAdmin):
+    form = CredentialForm
+    list_display = ["name", "tenant", "kind", "provider", "preview", "expires_at", "updated_at"]
+    list_filter = [("tenant", admin.RelatedOnlyFieldListFilter), "kind"]
+    search_fields = ["name", "provider"]
+    readonly_fields = ["preview", "created_at", "updated_at", "rotated_at"]
+    list_select_related = ["tenant"]
+
+    def save_model(self, request, obj, form, change):
+        value = form.cleaned_data.get("value")
+        if not change:
+            obj.value_encrypted, obj.preview, obj.created_by = encrypt(value), mask(value), request.user
+            super().save_model(request, obj, form, change)
+        else:
+            super().save_model(request, obj, form, change)
+            if value:
+                credential_set_value(credential=obj, value=value)

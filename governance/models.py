@@ -1,6 +1,9 @@
 """Governance rows."""
 
+from django.conf import settings
 from django.db import models
+
+from tenancy.models import Tenant
 
 
 class KillSwitch(models.Model):
@@ -24,3 +27,36 @@ class KillSwitch(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class CredentialKind(models.TextChoices):
+    API_KEY = "api_key", "API key"
+    OAUTH2 = "oauth2", "OAuth 2"
+
+
+class Credential(models.Model):
+    """A tenant's secret for workflows (``{{ credentials.<name> }}``). Only the Fernet token of the
+    value is stored; reads return metadata and a masked preview, never the value."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="credentials")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16, choices=CredentialKind.choices, default=CredentialKind.API_KEY)
+    provider = models.CharField(max_length=100, blank=True)
+    value_encrypted = models.TextField(editable=False)
+    preview = models.CharField(max_length=32, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="credential_name_unique_per_tenant")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,8 +1,11 @@
-"""Reads in governance."""
+"""Reads in governance, scoped by tenant where rows belong to one."""
 
 from django.conf import settings
+from django.db.models import QuerySet
 
-from governance.models import KillSwitch
+from governance.errors import CredentialNotFound
+from governance.models import Credential, KillSwitch
+from tenancy.models import Tenant
 
 
 def kill_switch_states() -> dict[str, bool]:
@@ -12,3 +15,15 @@ def kill_switch_states() -> dict[str, bool]:
         if key in states:
             states[key] = enabled
     return states
+
+
+def credential_list(*, tenant: Tenant) -> QuerySet[Credential]:
+    return Credential.objects.filter(tenant=tenant).defer("value_encrypted").order_by("name", "pk")
+
+
+def credential_get(*, tenant: Tenant, name: str) -> Credential:
+    """Raises ``CredentialNotFound`` for a missing name and for another tenant's alike."""
+    credential = Credential.objects.filter(tenant=tenant, name=name).first()
+    if credential is None:
+        raise CredentialNotFound(f"Credential '{name}' not found")
+    return credential

@@ -164,7 +164,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.OpsgateAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "core.envelopes.operator_api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -240,3 +240,7 @@ OPSGATE_LOGIN_RATE = env.str("OPSGATE_LOGIN_RATE", default="10/min")
 OPSGATE_APPROVAL_TTL_MINUTES = env.int(
     "OPSGATE_APPROVAL_TTL_MINUTES", default=0
 )  # 0: approvals never lapse unless an event says so
+OPSGATE_ENCRYPTION_KEYS = env.list("OPSGATE_ENCRYPTION_KEYS", default=[])  # Fernet keys, newest first
+OPSGATE_ENCRYPTION_KEY_FILE = Path(
+    env.str("OPSGATE_ENCRYPTION_KEY_FILE", default=str(DATA_DIR / "fernet.key"))
+)

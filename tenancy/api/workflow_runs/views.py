@@ -17,7 +17,6 @@ class ApiKeyListApi(WorkflowRunsApi):
         responses={200: page_schema(ApiKeyOutput, name="ApiKeyPage")},
         parameters=page_parameters(),
         tags=["api-keys"],
-        operation_id="api_keys_list",
     )
     def get(self, request):
         page = LimitOffsetPage()
