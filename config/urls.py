@@ -22,6 +22,8 @@ urlpatterns = [
     # workflow-runs-v1, served under /v1/ and /api/v1/
     path("v1/", include("governance.api.workflow_runs.urls")),
     path("api/v1/", include("governance.api.workflow_runs.urls")),
+    path("v1/", include("runs.api.workflow_runs.urls")),
+    path("api/v1/", include("runs.api.workflow_runs.urls")),
     # our additions under workflow-runs' /api/v1/ prefix
     path("api/v1/", include("tenancy.api.workflow_runs.urls")),
     # URL misses under a contract's prefix answer in that contract's envelope.

@@ -1,6 +1,6 @@
 """run-journal-v0 errors, with the contract's codes, messages and detail entries."""
 
-from core.errors import Conflict, ErrorDetail, Invalid, NotFound, SingleDetailError, StorageError
+from core.errors import Conflict, ErrorDetail, Forbidden, Invalid, NotFound, SingleDetailError, StorageError
 
 
 class EventInvalid(Invalid):
@@ -42,3 +42,15 @@ class InconsistentRunState(Conflict):
 
     def __init__(self, inconsistency: dict):
         super().__init__(details=[ErrorDetail(**inconsistency)])
+
+
+class WorkflowNotFound(NotFound):
+    default_message = "Workflow not found"
+
+
+class GraphInvalid(Invalid):
+    default_message = "Invalid workflow graph"
+
+
+class CategoryForbidden(Forbidden):
+    default_message = "Your teams may not use this workflow category"

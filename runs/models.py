@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 
 from tenancy.models import Tenant
@@ -104,3 +107,56 @@ class RunEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}:{self.event_id}"
+
+
+class Workflow(models.Model):
+    """A stored workflow (workflow-runs-v1). ``version`` counts changes; each is kept as a
+    ``WorkflowVersion`` so a run can record exactly what it ran."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="workflows")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    category = models.CharField(max_length=100, blank=True, help_text="Team category privileges apply.")
+    tags = models.JSONField(default=list, blank=True)
+    targets = models.JSONField(default=list, blank=True, help_text="Where it acts (for the policy gate).")
+    graph = models.JSONField()
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["tenant", "name"], name="workflow_tenant_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkflowVersion(models.Model):
+    """One definition of a workflow as it was after a create or a replace; never changed."""
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    category = models.CharField(max_length=100, blank=True)
+    tags = models.JSONField(default=list)
+    targets = models.JSONField(default=list)
+    graph = models.JSONField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["workflow", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["workflow", "version"], name="workflow_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workflow_id} v{self.version}"

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from runs.api.workflow_runs import views
+
+urlpatterns = [
+    path("workflows", views.WorkflowListApi.as_view()),
+    path("workflows/import", views.WorkflowImportApi.as_view()),
+    path("workflows/<uuid:workflow_id>", views.WorkflowDetailApi.as_view()),
+    path("workflows/<uuid:workflow_id>/export", views.WorkflowExportApi.as_view()),
+]

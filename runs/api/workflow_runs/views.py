@@ -1,0 +1,137 @@
+"""workflow-runs-v1 workflows: CRUD, export and import. Thin: the rules live in runs.workflows."""
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+
+from core.api import WorkflowRunsApi
+from core.errors import ErrorDetail, Invalid
+from core.pagination import LimitOffsetPage, page_parameters, page_schema
+from runs.api.workflow_runs.serializers import (
+    WorkflowCreatedOutput,
+    WorkflowExport,
+    WorkflowInput,
+    WorkflowOutput,
+    WorkflowSummaryOutput,
+)
+from runs.workflows import workflow_create, workflow_delete, workflow_get, workflow_list, workflow_replace
+
+
+def _definition(request) -> dict:
+    data = WorkflowInput(data=request.data)
+    data.is_valid(raise_exception=True)
+    return dict(data.validated_data)
+
+
+class WorkflowListApi(WorkflowRunsApi):
+    required_scopes = {"GET": ("workflows:read",), "POST": ("workflows:write",)}
+
+    @extend_schema(
+        responses={200: page_schema(WorkflowSummaryOutput, name="WorkflowPage")},
+        parameters=[
+            *page_parameters(),
+            OpenApiParameter("name", str, description="name contains (any case)"),
+            OpenApiParameter("tag", str),
+            OpenApiParameter("category", str),
+        ],
+        tags=["workflows"],
+    )
+    def get(self, request):
+        workflows = workflow_list(
+            tenant=request.auth.tenant,
+            categories=request.auth.categories,
+            name=request.query_params.get("name", ""),
+            tag=request.query_params.get("tag", ""),
+            category=request.query_params.get("category", ""),
+        )
+        page = LimitOffsetPage()
+        rows = page.paginate_queryset(workflows, request, self)
+        return page.get_paginated_response(WorkflowSummaryOutput(rows, many=True).data)
+
+    @extend_schema(request=WorkflowInput, responses={201: WorkflowCreatedOutput}, tags=["workflows"])
+    def post(self, request):
+        workflow = workflow_create(
+            tenant=request.auth.tenant,
+            definition=_definition(request),
+            user=request.user,
+            categories=request.auth.categories,
+        )
+        return Response(WorkflowCreatedOutput(workflow).data, status=201)
+
+
+class WorkflowDetailApi(WorkflowRunsApi):
+    required_scopes = {
+        "GET": ("workflows:read",),
+        "PUT": ("workflows:write",),
+        "DELETE": ("workflows:write",),
+    }
+
+    def _workflow(self, request, workflow_id):
+        return workflow_get(
+            tenant=request.auth.tenant, workflow_id=workflow_id, categories=request.auth.categories
+        )
+
+    @extend_schema(responses={200: WorkflowOutput}, tags=["workflows"])
+    def get(self, request, workflow_id):
+        return Response(WorkflowOutput(self._workflow(request, workflow_id)).data)
+
+    @extend_schema(request=WorkflowInput, responses={200: WorkflowOutput}, tags=["workflows"])
+    def put(self, request, workflow_id):
+        workflow = workflow_replace(
+            workflow=self._workflow(request, workflow_id),
+            definition=_definition(request),
+            user=request.user,
+            categories=request.auth.categories,
+        )
+        return Response(WorkflowOutput(workflow).data)
+
+    @extend_schema(responses={204: None}, tags=["workflows"])
+    def delete(self, request, workflow_id):
+        workflow_delete(workflow=self._workflow(request, workflow_id))
+        return Response(status=204)
+
+
+class WorkflowExportApi(WorkflowRunsApi):
+    required_scopes = {"GET": ("workflows:read",)}
+
+    @extend_schema(responses={200: WorkflowExport}, tags=["workflows"])
+    def get(self, request, workflow_id):
+        workflow = workflow_get(
+            tenant=request.auth.tenant, workflow_id=workflow_id, categories=request.auth.categories
+        )
+        meta = {
+            "name": workflow.name,
+            "version": 1,
+            "exportedAt": timezone.now().isoformat().replace("+00:00", "Z"),
+        }
+        if workflow.description:
+            meta["description"] = workflow.description
+        return Response({**workflow.graph, "meta": meta})
+
+
+class WorkflowImportApi(WorkflowRunsApi):
+    """The origin's export format in; a new workflow out (named from ``meta.name``)."""
+
+    required_scopes = {"POST": ("workflows:write",)}
+
+    @extend_schema(request=WorkflowExport, responses={201: WorkflowCreatedOutput}, tags=["workflows"])
+    def post(self, request):
+        if not isinstance(request.data, dict):
+            raise Invalid(details=[ErrorDetail("", "Expected a workflow JSON object")])
+        graph = {k: v for k, v in request.data.items() if k not in ("meta", "metadata")}
+        meta = request.data.get("meta") or request.data.get("metadata") or {}
+        definition = {
+            "name": str(meta.get("name") or "Untitled")[:200],
+            "description": str(meta.get("description") or ""),
+            "category": "",
+            "tags": [],
+            "targets": [],
+            "graph": graph,
+        }
+        workflow = workflow_create(
+            tenant=request.auth.tenant,
+            definition=definition,
+            user=request.user,
+            categories=request.auth.categories,
+        )
+        return Response(WorkflowCreatedOutput(workflow).data, status=201)
