@@ -244,3 +244,4 @@ OPSGATE_ENCRYPTION_KEYS = env.list("OPSGATE_ENCRYPTION_KEYS", default=[])  # Fer
 OPSGATE_ENCRYPTION_KEY_FILE = Path(
     env.str("OPSGATE_ENCRYPTION_KEY_FILE", default=str(DATA_DIR / "fernet.key"))
 )
+OPSGATE_EGRESS_ALLOW = env.list("OPSGATE_EGRESS_ALLOW", default=[])  # CIDRs the http node may reach anyway
