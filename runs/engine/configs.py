@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from core.conditions import OPERATORS
+
 
 class _Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -58,20 +60,7 @@ class ApprovalConfig(_Config):
 
 class ConditionConfig(_Config):
     left: str
-    operator: Literal[
-        "equals",
-        "not_equals",
-        "contains",
-        "not_contains",
-        "greater_than",
-        "less_than",
-        "greater_than_or_equal",
-        "less_than_or_equal",
-        "in",
-        "not_in",
-        "is_empty",
-        "is_not_empty",
-    ]
+    operator: Literal[OPERATORS]  # the shared evaluator's operators (core.conditions)
     right: Any = None
 
 

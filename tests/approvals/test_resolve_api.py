@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from approvals.models import Approval
 from runs.models import Run, RunEvent
 from tenancy.tokens import issue_access_token
-from tests.factories import TenantFactory, api_key_for, member
+from tests.factories import api_client, member
 from tests.runs.journal_helpers import approval_request, event
 
 
@@ -228,19 +228,14 @@ def test_a_person_signs_decisions_with_their_own_name(paused, tenant):
 
 @pytest.mark.django_db
 def test_deciding_needs_the_resolve_scope(paused, tenant):
-    raw, _ = api_key_for(member(tenant=tenant, role="viewer"), tenant)
-    viewer = APIClient()
-    viewer.credentials(HTTP_X_API_KEY=raw)
+    viewer = api_client(tenant=tenant, role="viewer")
     assert decide(viewer, "evt_123").status_code == 403
     assert viewer.get("/v1/approvals/pending").json()["pending_count"] == 1  # but may look
 
 
 @pytest.mark.django_db
 def test_another_tenants_approval_is_not_found_and_not_listed(paused):
-    other = TenantFactory()
-    raw, _ = api_key_for(member(tenant=other, role="admin"), other)
-    outsider = APIClient()
-    outsider.credentials(HTTP_X_API_KEY=raw)
+    outsider = api_client()
     assert decide(outsider, "evt_123").json()["error"]["code"] == "APPROVAL_NOT_FOUND"
     assert outsider.get("/v1/approvals/pending").json() == {"pending_count": 0, "approvals": []}
     assert Approval.objects.get(event_id="evt_123").status == "pending"
@@ -293,9 +288,7 @@ def test_an_agent_posted_resolution_also_closes_the_approval(paused):
 
 @pytest.mark.django_db
 def test_posting_a_decision_as_an_event_needs_the_resolve_scope(paused, tenant):
-    raw, _ = api_key_for(member(tenant=tenant, role="executor"), tenant)
-    executor = APIClient()
-    executor.credentials(HTTP_X_API_KEY=raw)
+    executor = api_client(tenant=tenant, role="executor")
     decision = event(
         type="approval_resolved",
         at="2026-02-14T13:05:00Z",

@@ -60,3 +60,14 @@ def api_key_for(user, tenant, **kwargs):
     """A raw key for ``user`` in ``tenant`` (the ApiKey row is returned too)."""
     key, raw = api_key_create(tenant=tenant, user=user, name=kwargs.pop("name", "test key"), **kwargs)
     return raw, key
+
+
+def api_client(*, tenant=None, role="admin"):
+    """An APIClient holding a fresh key of a new ``role`` member of ``tenant`` (a new tenant if None)."""
+    from rest_framework.test import APIClient
+
+    tenant = tenant or TenantFactory()
+    raw, _ = api_key_for(member(tenant=tenant, role=role), tenant)
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=raw)
+    return client

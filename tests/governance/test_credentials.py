@@ -6,11 +6,10 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 from django.db import connection
-from rest_framework.test import APIClient
 
 from governance import crypto
 from governance.models import Credential
-from tests.factories import TenantFactory, api_key_for, member
+from tests.factories import api_client
 
 SECRET = "sk-live-0123456789abcdefSECRET"
 RID = "req_cred"
@@ -115,10 +114,7 @@ def test_bad_input_is_400(keyed_client, body, detail):
 
 @pytest.mark.django_db
 def test_unknown_and_foreign_credentials_are_404_alike(keyed_client):
-    other = TenantFactory()
-    raw, _ = api_key_for(member(tenant=other, role="admin"), other)
-    outsider = APIClient()
-    outsider.credentials(HTTP_X_API_KEY=raw)
+    outsider = api_client()
     create(outsider)
     expected = {"error": {"code": "NOT_FOUND", "message": "Credential 'openai' not found", "requestId": RID}}
     response = keyed_client.get("/v1/credentials/openai", HTTP_X_REQUEST_ID=RID)
@@ -141,9 +137,7 @@ def test_delete_removes_it(keyed_client):
     ("role", "read", "write"), [("viewer", 403, 403), ("operator", 403, 403), ("editor", 200, 201)]
 )
 def test_scopes_guard_reading_and_writing(tenant, role, read, write):
-    raw, _ = api_key_for(member(tenant=tenant, role=role), tenant)
-    client = APIClient()
-    client.credentials(HTTP_X_API_KEY=raw)
+    client = api_client(tenant=tenant, role=role)
     assert client.get("/v1/credentials").status_code == read
     assert create(client).status_code == write
 

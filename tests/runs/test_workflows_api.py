@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from runs.models import Workflow, WorkflowVersion
-from tests.factories import TeamFactory, TenantFactory, api_key_for, member
+from tests.factories import TeamFactory, api_client, api_key_for, member
 
 RID = "req_wf"
 
@@ -282,9 +282,7 @@ def test_importing_an_invalid_workflow_json_is_400(keyed_client):
 
 @pytest.mark.django_db
 def test_scopes_guard_reading_and_writing(tenant):
-    raw, _ = api_key_for(member(tenant=tenant, role="viewer"), tenant)
-    viewer = APIClient()
-    viewer.credentials(HTTP_X_API_KEY=raw)
+    viewer = api_client(tenant=tenant, role="viewer")
     assert viewer.get("/v1/workflows").status_code == 200
     assert post(viewer, workflow()).status_code == 403
     assert not Workflow.objects.exists()
@@ -292,10 +290,7 @@ def test_scopes_guard_reading_and_writing(tenant):
 
 @pytest.mark.django_db
 def test_another_tenants_workflow_is_404(keyed_client):
-    other = TenantFactory()
-    raw, _ = api_key_for(member(tenant=other, role="admin"), other)
-    outsider = APIClient()
-    outsider.credentials(HTTP_X_API_KEY=raw)
+    outsider = api_client()
     workflow_id = post(outsider, workflow()).json()["id"]
     for method in ("get", "delete"):
         assert getattr(keyed_client, method)(f"/v1/workflows/{workflow_id}").status_code == 404

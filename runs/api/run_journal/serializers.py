@@ -1,6 +1,10 @@
 """OpenAPI shapes of run-journal-v0 (the event schema itself is validated by runs.journal.schema)."""
 
+from typing import get_args
+
 from rest_framework import serializers
+
+from runs.journal.schema import Actor, EventType, RiskLevel
 
 
 class EventInput(serializers.Serializer):
@@ -9,23 +13,12 @@ class EventInput(serializers.Serializer):
     id = serializers.CharField()
     run_id = serializers.CharField()
     timestamp = serializers.DateTimeField()
-    type = serializers.ChoiceField(
-        choices=[
-            "intent",
-            "action",
-            "observation",
-            "decision",
-            "approval_requested",
-            "approval_resolved",
-            "error",
-            "summary",
-        ]
-    )
-    actor = serializers.ChoiceField(choices=["agent", "system", "human"])
+    type = serializers.ChoiceField(choices=get_args(EventType))
+    actor = serializers.ChoiceField(choices=get_args(Actor))
     title = serializers.CharField()
     details = serializers.CharField()
     confidence = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=1)
-    risk_level = serializers.ChoiceField(choices=["low", "medium", "high"], required=False, allow_null=True)
+    risk_level = serializers.ChoiceField(choices=get_args(RiskLevel), required=False, allow_null=True)
     requires_approval = serializers.BooleanField(required=False)
     approval = serializers.JSONField()
     evidence = serializers.ListField(child=serializers.JSONField(), required=False)
