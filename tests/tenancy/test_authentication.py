@@ -1,5 +1,6 @@
 """Who gets in: API keys, JWTs, sessions, tenants and scopes (via the API-keys endpoints)."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -61,6 +62,9 @@ def test_header_name_is_case_insensitive_over_real_http(live_server, name):
     raw, _ = api_key_for(member(tenant=tenant, role="admin"), tenant)
     response = httpx.get(f"{live_server.url}{KEYS}", headers={name: raw})
     assert response.status_code == 200
+    # The server thread finishes its request (closing its connection) just after replying; let it,
+    # before pytest-django blocks database access again at teardown.
+    time.sleep(0.2)
 
 
 @pytest.mark.django_db

@@ -51,3 +51,24 @@ class WorkflowExport(serializers.Serializer):
     edges = serializers.ListField(child=serializers.JSONField())
     meta = serializers.JSONField(required=False)
     metadata = serializers.JSONField(required=False)
+
+
+class TemplatePublishInput(serializers.Serializer):
+    workflowId = serializers.UUIDField()
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TemplateSummaryOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    category = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    publisher = serializers.CharField(source="publisher.slug")
+    sourceVersion = serializers.IntegerField(source="source_version")
+    publishedAt = serializers.DateTimeField(source="published_at")
+
+
+class TemplateOutput(TemplateSummaryOutput):
+    graph = serializers.JSONField()

@@ -7,4 +7,7 @@ urlpatterns = [
     path("workflows/import", views.WorkflowImportApi.as_view()),
     path("workflows/<uuid:workflow_id>", views.WorkflowDetailApi.as_view()),
     path("workflows/<uuid:workflow_id>/export", views.WorkflowExportApi.as_view()),
+    path("templates", views.TemplateListApi.as_view()),
+    path("templates/<uuid:template_id>", views.TemplateDetailApi.as_view()),
+    path("templates/<uuid:template_id>/install", views.TemplateInstallApi.as_view()),
 ]

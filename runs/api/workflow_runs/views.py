@@ -8,12 +8,16 @@ from core.api import WorkflowRunsApi
 from core.errors import ErrorDetail, Invalid
 from core.pagination import LimitOffsetPage, page_parameters, page_schema
 from runs.api.workflow_runs.serializers import (
+    TemplateOutput,
+    TemplatePublishInput,
+    TemplateSummaryOutput,
     WorkflowCreatedOutput,
     WorkflowExport,
     WorkflowInput,
     WorkflowOutput,
     WorkflowSummaryOutput,
 )
+from runs.templates import template_get, template_install, template_list, template_publish
 from runs.workflows import workflow_create, workflow_delete, workflow_get, workflow_list, workflow_replace
 
 
@@ -131,6 +135,60 @@ class WorkflowImportApi(WorkflowRunsApi):
         workflow = workflow_create(
             tenant=request.auth.tenant,
             definition=definition,
+            user=request.user,
+            categories=request.auth.categories,
+        )
+        return Response(WorkflowCreatedOutput(workflow).data, status=201)
+
+
+class TemplateListApi(WorkflowRunsApi):
+    required_scopes = {"GET": ("templates:read",), "POST": ("templates:publish",)}
+
+    @extend_schema(
+        responses={200: page_schema(TemplateSummaryOutput, name="TemplatePage")},
+        parameters=page_parameters(),
+        tags=["templates"],
+    )
+    def get(self, request):
+        page = LimitOffsetPage()
+        rows = page.paginate_queryset(template_list(), request, self)
+        return page.get_paginated_response(TemplateSummaryOutput(rows, many=True).data)
+
+    @extend_schema(request=TemplatePublishInput, responses={201: TemplateOutput}, tags=["templates"])
+    def post(self, request):
+        data = TemplatePublishInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        workflow = workflow_get(
+            tenant=request.auth.tenant,
+            workflow_id=data.validated_data["workflowId"],
+            categories=request.auth.categories,
+        )
+        template = template_publish(
+            tenant=request.auth.tenant,
+            workflow=workflow,
+            user=request.user,
+            name=data.validated_data["name"],
+            description=data.validated_data["description"],
+        )
+        return Response(TemplateOutput(template).data, status=201)
+
+
+class TemplateDetailApi(WorkflowRunsApi):
+    required_scopes = {"GET": ("templates:read",)}
+
+    @extend_schema(responses={200: TemplateOutput}, tags=["templates"])
+    def get(self, request, template_id):
+        return Response(TemplateOutput(template_get(template_id=template_id)).data)
+
+
+class TemplateInstallApi(WorkflowRunsApi):
+    required_scopes = {"POST": ("templates:read", "workflows:write")}
+
+    @extend_schema(request=None, responses={201: WorkflowCreatedOutput}, tags=["templates"])
+    def post(self, request, template_id):
+        workflow = template_install(
+            template=template_get(template_id=template_id),
+            tenant=request.auth.tenant,
             user=request.user,
             categories=request.auth.categories,
         )
