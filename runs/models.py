@@ -109,18 +109,30 @@ class RunEvent(models.Model):
         return f"{self.run_id}:{self.event_id}"
 
 
-class Workflow(models.Model):
-    """A stored workflow (workflow-runs-v1). ``version`` counts changes; each is kept as a
-    ``WorkflowVersion`` so a run can record exactly what it ran."""
+class WorkflowDefinition(models.Model):
+    """What a workflow is, as a client writes it: replaced whole by PUT, kept per version."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="workflows")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     category = models.CharField(max_length=100, blank=True, help_text="Team category privileges apply.")
     tags = models.JSONField(default=list, blank=True)
     targets = models.JSONField(default=list, blank=True, help_text="Where it acts (for the policy gate).")
     graph = models.JSONField()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def definition_fields(cls) -> tuple[str, ...]:
+        return tuple(field.name for field in WorkflowDefinition._meta.fields)
+
+
+class Workflow(WorkflowDefinition):
+    """A stored workflow (workflow-runs-v1). ``version`` counts changes; each is kept as a
+    ``WorkflowVersion`` so a run can record exactly what it ran."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="workflows")
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -136,17 +148,11 @@ class Workflow(models.Model):
         return self.name
 
 
-class WorkflowVersion(models.Model):
+class WorkflowVersion(WorkflowDefinition):
     """One definition of a workflow as it was after a create or a replace; never changed."""
 
     workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="versions")
     version = models.PositiveIntegerField()
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    category = models.CharField(max_length=100, blank=True)
-    tags = models.JSONField(default=list)
-    targets = models.JSONField(default=list)
-    graph = models.JSONField()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -11,8 +11,6 @@ from runs.errors import CategoryForbidden, GraphInvalid, WorkflowNotFound
 from runs.models import Workflow, WorkflowVersion
 from tenancy.models import Tenant
 
-DEFINITION = ("name", "description", "category", "tags", "targets", "graph")
-
 
 def _check(definition: dict, categories: frozenset[str] | None) -> None:
     problems = graph_problems(definition["graph"])
@@ -36,7 +34,7 @@ def workflow_replace(*, workflow: Workflow, definition: dict, user=None, categor
     """PUT: the whole definition replaced, the version bumped, the previous one kept."""
     _check(definition, categories)
     locked = Workflow.objects.select_for_update().get(pk=workflow.pk)
-    for field in DEFINITION:
+    for field in Workflow.definition_fields():
         setattr(locked, field, definition[field])
     locked.version += 1
     locked.save()
