@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
@@ -24,7 +23,7 @@ from approvals.errors import (
 from approvals.models import Approval, ApprovalStatus, DecidedVia
 from core.errors import DomainError
 from runs.errors import InconsistentRunState, StorageWriteError
-from runs.journal.append import journal_append
+from runs.journal.append import journal_append, journal_now
 from runs.journal.projection import is_pending_signal
 from runs.journal.schema import event_parse, event_payload, utc_z
 from runs.models import Run, RunEvent
@@ -39,14 +38,6 @@ class Resolution:
     decision: str
     resolved_at: str
     run_status: str
-
-
-def _resolution_time(run: Run) -> datetime:
-    """Now, but never before the run's latest event (the origin keeps 1 ms clear of it)."""
-    now = timezone.now()
-    if run.last_event_at is not None and now <= run.last_event_at + timedelta(milliseconds=1):
-        return run.last_event_at + timedelta(milliseconds=1)
-    return now
 
 
 def approval_resolve(**kwargs) -> Resolution:
@@ -98,7 +89,7 @@ def _approval_resolve(
             raise DuplicateApproval(event_id=event_id)  # expired or cancelled ones were never resolved
         if (run.pending_approval or {}).get("event_id") != event_id:
             raise NoPendingApproval(event_id=event_id)
-        resolved_at = utc_z(_resolution_time(run))
+        resolved_at = utc_z(journal_now(run))
         payload = _resolution_payload(target.payload, decision, approver_id, reason, resolved_at)
         journal_append(tenant=tenant, payloads=[payload], context={"user": user, "via": via})
         status = Run.objects.values_list("status", flat=True).get(pk=run.pk)
@@ -159,7 +150,7 @@ def approval_expire(*, approval_id: int) -> bool:
             or run.inconsistency
         ):
             return False
-        at = utc_z(_resolution_time(run))
+        at = utc_z(journal_now(run))
         event = {
             "id": f"exp_{approval.event_id}_{at.replace('-', '').replace(':', '').replace('.', '')}",
             "run_id": run.run_id,

@@ -29,15 +29,54 @@ class JournalStatus(models.TextChoices):
     COMPLETED = "completed"
 
 
+class RunState(models.TextChoices):
+    """The engine's states for the runs it drives (workflow runs); blank for the others."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    WAITING = "waiting", "Waiting (approval or delay)"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+ACTIVE_RUN_STATES = (RunState.QUEUED, RunState.RUNNING, RunState.WAITING)
+
+
 class Run(models.Model):
     """One execution, whatever started it. Holds the journal's stored projection (ARCHITECTURE 4),
-    updated under this row's lock on every append; ``journal_state`` is the fold's working state."""
+    updated under this row's lock on every append; ``journal_state`` is the fold's working state.
+
+    Runs the engine drives also carry what they run (a frozen graph), their engine ``state`` and
+    a lease: the worker advancing the run holds it until ``lease_until`` (runs.engine.runner)."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="runs")
     run_id = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=RunKind.choices, default=RunKind.EXTERNAL)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # --- what runs, for engine-driven runs ---
+    workflow = models.ForeignKey(
+        "Workflow", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
+    workflow_version = models.PositiveIntegerField(null=True, blank=True)
+    workflow_name = models.CharField(max_length=200, blank=True)
+    graph = models.JSONField(null=True, blank=True, help_text="The graph as it was when the run started.")
+    input = models.JSONField(default=dict, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    automation_policy = models.JSONField(null=True, blank=True, help_text="The policy gate's decision.")
+    idempotency_key = models.CharField(max_length=200, blank=True)
+    request_hash = models.CharField(max_length=64, blank=True)
+    # --- the engine's state ---
+    state = models.CharField(max_length=16, choices=RunState.choices, blank=True)
+    waiting_for = models.CharField(max_length=16, blank=True, help_text="approval or delay")
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
     # --- the journal's projection ---
     status = models.CharField(max_length=16, choices=JournalStatus.choices, default=JournalStatus.RUNNING)
     pending_approval = models.JSONField(null=True, blank=True)
@@ -49,8 +88,20 @@ class Run(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["tenant", "run_id"], name="run_id_unique_per_tenant")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "run_id"], name="run_id_unique_per_tenant"),
+            models.UniqueConstraint(
+                fields=["tenant", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="run_idempotency_key_unique",
+            ),
+        ]
         indexes = [
+            models.Index(
+                fields=["state", "lease_until"],
+                condition=models.Q(state__in=["queued", "running", "waiting"]),
+                name="run_active_lease",
+            ),
             models.Index(fields=["tenant", "status"], name="run_tenant_status"),
             models.Index(
                 fields=["tenant"],
@@ -107,6 +158,47 @@ class RunEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}:{self.event_id}"
+
+
+class StepState(models.TextChoices):
+    PENDING = "pending"
+    RUNNING = "running"
+    WAITING = "waiting"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+FINAL_STEP_STATES = (StepState.SUCCEEDED, StepState.FAILED, StepState.SKIPPED)
+
+
+class Step(models.Model):
+    """One workflow node's execution within a run: created when the node starts or is skipped.
+    A step that succeeded is never executed again (the runner checks under the run's lock)."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="steps")
+    index = models.PositiveIntegerField(help_text="Order in which the run reached this node, from 1.")
+    node_id = models.CharField(max_length=200)
+    node_type = models.CharField(max_length=16)
+    state = models.CharField(max_length=16, choices=StepState.choices, default=StepState.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    output = models.JSONField(null=True, blank=True, help_text="Secrets masked.")
+    error = models.TextField(blank=True)
+    wake_at = models.DateTimeField(null=True, blank=True, help_text="When a delay ends.")
+    approval_event_id = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "node_id"], name="step_node_unique_per_run"),
+            models.UniqueConstraint(fields=["run", "index"], name="step_index_unique_per_run"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}:{self.node_id} ({self.state})"
 
 
 class WorkflowDefinition(models.Model):

@@ -245,3 +245,10 @@ OPSGATE_ENCRYPTION_KEY_FILE = Path(
     env.str("OPSGATE_ENCRYPTION_KEY_FILE", default=str(DATA_DIR / "fernet.key"))
 )
 OPSGATE_EGRESS_ALLOW = env.list("OPSGATE_EGRESS_ALLOW", default=[])  # CIDRs the http node may reach anyway
+OPSGATE_HTTP_MAX_RESPONSE_BYTES = env.int("OPSGATE_HTTP_MAX_RESPONSE_BYTES", default=1_048_576)
+# A worker advancing a run holds it this long (renewed per step); a killed worker's runs are picked
+# up by the sweep once the lease lapses.
+OPSGATE_RUN_LEASE_SECONDS = env.int("OPSGATE_RUN_LEASE_SECONDS", default=60)
+# `/demo/echo`: a local endpoint the demo workflows call, so `make run` needs no internet.
+OPSGATE_DEMO_ENDPOINTS = env.bool("OPSGATE_DEMO_ENDPOINTS", default=DEBUG)
+OPSGATE_BASE_URL = env.str("OPSGATE_BASE_URL", default="http://127.0.0.1:8000")

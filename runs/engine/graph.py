@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from runs.engine.configs import CONFIGS
+from runs.engine.events import RUN_MARKERS
+from runs.engine.nodes import CONFIGS
 
 NodeType = Literal["start", "http", "approval", "condition", "transform", "delay"]
 
@@ -107,6 +108,8 @@ def graph_problems(graph: Any) -> list[str]:
     for node_id in ids:
         if node_id in seen:
             problems.append(f"Duplicate node id '{node_id}'")
+        elif node_id in RUN_MARKERS:
+            problems.append(f"Node id '{node_id}' is reserved for the run's own journal events")
         seen.add(node_id)
     starts = [node.id for node in parsed.nodes if node.type == "start"]
     if len(starts) != 1:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from core.errors import DomainError
@@ -45,6 +46,15 @@ def journal_subscribe(subscriber: Subscriber, *, reconcile: Reconciler) -> None:
     """
     if (subscriber, reconcile) not in _subscribers:
         _subscribers.append((subscriber, reconcile))
+
+
+def journal_now(run: Run) -> datetime:
+    """Now, but never before the run's latest event (the origin keeps 1 ms clear of it), so that
+    events the system writes never arrive out of order."""
+    now = timezone.now()
+    if run.last_event_at is not None and now <= run.last_event_at + timedelta(milliseconds=1):
+        return run.last_event_at + timedelta(milliseconds=1)
+    return now
 
 
 def lock_run(*, tenant: Tenant, run_id: str, kind: str = RunKind.EXTERNAL, create: bool = True) -> Run | None:

@@ -72,3 +72,60 @@ class TemplateSummaryOutput(serializers.Serializer):
 
 class TemplateOutput(TemplateSummaryOutput):
     graph = serializers.JSONField()
+
+
+class RunStartInput(serializers.Serializer):
+    graph = serializers.JSONField(required=False, help_text="An inline graph; or give workflowId.")
+    workflowId = serializers.UUIDField(required=False)
+    input = serializers.DictField(required=False, default=dict)
+
+    def validate(self, attrs):
+        if ("graph" in attrs) == ("workflowId" in attrs):
+            raise serializers.ValidationError("Provide either graph or workflowId, not both")
+        return attrs
+
+
+class RunAcceptedOutput(serializers.Serializer):
+    runId = serializers.CharField()
+    status = serializers.ChoiceField(choices=["queued"])
+
+
+class RunLogOutput(serializers.Serializer):
+    ts = serializers.CharField()
+    level = serializers.ChoiceField(choices=["info", "error"])
+    msg = serializers.CharField()
+    nodeId = serializers.CharField(allow_null=True)
+
+
+class RunStepOutput(serializers.Serializer):
+    id = serializers.CharField()
+    nodeId = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=["pending", "running", "waiting", "succeeded", "failed", "skipped"]
+    )
+    durationMs = serializers.IntegerField(allow_null=True)
+
+
+class RunWaitingOutput(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=["approval", "delay"])
+    nodeId = serializers.CharField(allow_null=True)
+    approvalEventId = serializers.CharField(allow_null=True)
+    until = serializers.CharField(allow_null=True)
+
+
+class RunOutput(serializers.Serializer):
+    """The contract's run, plus our additive fields (``waiting``, ``workflowId``, ...)."""
+
+    id = serializers.CharField()
+    status = serializers.ChoiceField(choices=["queued", "running", "succeeded", "failed"])
+    createdAt = serializers.CharField()
+    finishedAt = serializers.CharField(allow_null=True)
+    logs = RunLogOutput(many=True)
+    steps = RunStepOutput(many=True)
+    waiting = RunWaitingOutput(allow_null=True)
+    error = serializers.CharField(allow_null=True)
+    workflowId = serializers.UUIDField(allow_null=True)
+    workflowVersion = serializers.IntegerField(allow_null=True)
+    input = serializers.DictField()
+    automationPolicy = serializers.DictField(allow_null=True)
+    logsTruncated = serializers.BooleanField()

@@ -1,0 +1,71 @@
+"""workflow-runs-v1 runs: ``POST /v1/runs`` (202, Idempotency-Key) and ``GET /v1/runs/{id}``."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+
+from core.api import WorkflowRunsApi
+from core.errors import ErrorDetail, Invalid, NotFound
+from runs.api.workflow_runs.serializers import RunAcceptedOutput, RunOutput, RunStartInput
+from runs.engine.launch import request_fingerprint, run_start
+from runs.models import Run
+from runs.runs_view import run_view
+from runs.workflows import workflow_get
+
+IDEMPOTENCY_KEY_MAX = 200
+
+
+class RunNotFound(NotFound):
+    default_message = "Run not found"
+
+
+def _idempotency_key(request) -> str:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX:
+        raise Invalid(
+            details=[ErrorDetail("Idempotency-Key", f"must be at most {IDEMPOTENCY_KEY_MAX} characters")]
+        )
+    return key
+
+
+class RunStartApi(WorkflowRunsApi):
+    required_scopes = {"POST": ("runs:start",)}
+
+    @extend_schema(
+        request=RunStartInput,
+        responses={202: RunAcceptedOutput},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+        tags=["runs"],
+    )
+    def post(self, request):
+        key = _idempotency_key(request)
+        data = RunStartInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        workflow = None
+        if "workflowId" in data.validated_data:
+            workflow = workflow_get(
+                tenant=request.auth.tenant,
+                workflow_id=data.validated_data["workflowId"],
+                categories=request.auth.categories,
+            )
+        launch = run_start(
+            tenant=request.auth.tenant,
+            user=request.user,
+            graph=data.validated_data.get("graph"),
+            workflow=workflow,
+            input=data.validated_data["input"],
+            idempotency_key=key,
+            fingerprint=request_fingerprint(request.data),
+        )
+        headers = {"Idempotent-Replayed": "true"} if launch.replayed else None
+        return Response({"runId": launch.run.run_id, "status": "queued"}, status=202, headers=headers)
+
+
+class RunDetailApi(WorkflowRunsApi):
+    required_scopes = {"GET": ("runs:read",)}
+
+    @extend_schema(responses={200: RunOutput}, tags=["runs"])
+    def get(self, request, run_id):
+        run = Run.objects.filter(tenant=request.auth.tenant, run_id=run_id).first()
+        if run is None:
+            raise RunNotFound()
+        return Response(run_view(run))

@@ -1,0 +1,378 @@
+"""``run_advance``: the django-q2 task that moves a workflow run forward (ARCHITECTURE section 6).
+
+It takes the run's lease (a conditional UPDATE: one worker per run), then repeats: under the run's
+row lock, decide what comes next (resolve finished waits, skip untaken branches, pick a ready node
+or finish the run); execute that node with no transaction open (an HTTP call may take a while);
+record the outcome, its step row and its journal events in one transaction. When nothing is ready
+the lease is released in the same transaction that saw it, so a decision committed just after is
+never lost: its own ``run_advance`` finds the lease free.
+
+A worker killed mid-step leaves the step ``running`` and the lease to lapse; ``runs_sweep``
+re-enqueues the run and the step executes again. A step recorded as succeeded never runs again.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_q.models import Schedule
+from django_q.tasks import async_task, schedule
+from pydantic import ValidationError
+
+from runs.engine.events import details_text, engine_event
+from runs.engine.nodes import NODE_TYPES
+from runs.engine.nodes.base import NodeContext, Outcome
+from runs.engine.plan import StepView, next_moves
+from runs.engine.secrets import run_credentials
+from runs.engine.templates import TemplateRenderError, mask_secrets, render, template_context
+from runs.journal.append import journal_append, journal_now
+from runs.journal.projection import TERMINAL_STATUSES
+from runs.models import ACTIVE_RUN_STATES, Run, RunKind, RunState, Step, StepState
+
+logger = logging.getLogger(__name__)
+TASK = "runs.engine.runner.run_advance"
+SWEEP_BATCH = 500
+
+
+def run_enqueue(run_pk: int) -> None:
+    async_task(TASK, run_pk, group="runs", task_name=f"run-{run_pk}-{uuid.uuid4().hex[:8]}")
+
+
+@dataclass
+class Work:
+    """One node to execute, with everything it needs outside the transaction."""
+
+    run: Run
+    step: Step
+    node: dict
+    credentials: dict[str, str]
+    steps_output: dict[str, Any]
+
+
+def run_advance(run_pk: int) -> str:
+    """Advances the run as far as it can go now; a no-op if another worker holds it or it is over."""
+    token = uuid.uuid4().hex
+    if not _lease_take(run_pk, token):
+        return "skipped: finished, or another worker holds the run"
+    executed = 0
+    try:
+        while (work := _next_work(run_pk, token)) is not None:
+            _record(work, _execute(work), token)
+            executed += 1
+    finally:
+        Run.objects.filter(pk=run_pk, lease_token=token).update(lease_token="", lease_until=None)
+    return f"executed {executed} step(s)"
+
+
+def _lease_seconds() -> int:
+    return settings.OPSGATE_RUN_LEASE_SECONDS
+
+
+def _lease_take(run_pk: int, token: str) -> bool:
+    now = timezone.now()
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    taken = (
+        Run.objects.filter(free, pk=run_pk, state__in=ACTIVE_RUN_STATES)
+        .order_by()
+        .update(lease_token=token, lease_until=now + timedelta(seconds=_lease_seconds()))
+    )
+    return taken == 1
+
+
+def _append(run: Run, payloads: list[dict]) -> None:
+    if payloads:
+        journal_append(
+            tenant=run.tenant,
+            payloads=payloads,
+            kind=RunKind.WORKFLOW,
+            context={"kind": "workflow"},  # approvals.ApprovalKind.WORKFLOW: the inbox shows its origin
+        )
+        run.refresh_from_db(fields=["status", "last_event_at", "pending_approval"])
+
+
+def _event(run: Run, step: str, **fields) -> dict:
+    return engine_event(
+        run_id=run.run_id, at=journal_now(run), workflow=run.workflow_name, step=step, **fields
+    )
+
+
+def _next_work(run_pk: int, token: str) -> Work | None:
+    """Under the run's lock: the next node to execute, or None (run finished or waiting, lease
+    released)."""
+    with transaction.atomic():
+        run = Run.objects.select_for_update().select_related("tenant").get(pk=run_pk)
+        if run.lease_token != token or run.state not in ACTIVE_RUN_STATES:
+            return None
+        steps = {step.node_id: step for step in run.steps.select_for_update().order_by("index")}
+        nodes = {node["id"]: node for node in run.graph["nodes"]}
+        now = timezone.now()
+        for step in steps.values():
+            if step.state == StepState.RUNNING:  # its worker died before recording it: again
+                return _start(run, step, nodes[step.node_id], steps, now)
+        for step in [s for s in steps.values() if s.state == StepState.WAITING]:
+            if not _wait_over(run, step, now):
+                continue
+            if step.state == StepState.FAILED:
+                _run_fail(run, steps, step.error, step.output.get("decision"))
+                return None
+        views = {node_id: StepView(step.state, step.output) for node_id, step in steps.items()}
+        approval_open = any(
+            s.state == StepState.WAITING and s.node_type == "approval" for s in steps.values()
+        )
+        ready, skipped = next_moves(run.graph, views, approval_open=approval_open)
+        for node_id in skipped:
+            steps[node_id] = _step_create(run, steps, nodes[node_id], StepState.SKIPPED, now)
+        if ready:
+            step = _step_create(run, steps, nodes[ready[0]], StepState.RUNNING, now)
+            return _start(run, step, nodes[step.node_id], steps, now)
+        waiting = [s for s in steps.values() if s.state == StepState.WAITING]
+        if waiting:
+            run.state = RunState.WAITING
+            run.waiting_for = "approval" if any(s.node_type == "approval" for s in waiting) else "delay"
+            run.lease_token, run.lease_until = "", None
+            run.save(update_fields=["state", "waiting_for", "lease_token", "lease_until", "updated_at"])
+            return None
+        _run_succeed(run, now)
+        return None
+
+
+def _step_create(run: Run, steps: dict[str, Step], node: dict, state: str, now) -> Step:
+    step = Step.objects.create(
+        run=run,
+        index=len(steps) + 1,
+        node_id=node["id"],
+        node_type=node["type"],
+        state=state,
+        started_at=now if state == StepState.RUNNING else None,
+    )
+    steps[step.node_id] = step
+    return step
+
+
+def _start(run: Run, step: Step, node: dict, steps: dict[str, Step], now) -> Work:
+    module = NODE_TYPES[node["type"]]
+    extra = 0.0
+    if hasattr(module, "max_seconds"):
+        try:
+            extra = module.max_seconds(
+                module.Config.model_validate((node.get("data") or {}).get("config") or {})
+            )
+        except ValidationError:
+            extra = 0.0
+    step.state, step.attempts, step.started_at = StepState.RUNNING, step.attempts + 1, now
+    step.save(update_fields=["state", "attempts", "started_at"])
+    if run.state == RunState.QUEUED:
+        run.started_at = now
+    run.state, run.waiting_for = RunState.RUNNING, ""
+    run.lease_until = now + timedelta(seconds=_lease_seconds() + extra)
+    run.save(update_fields=["state", "waiting_for", "started_at", "lease_until", "updated_at"])
+    outputs = {
+        node_id: {"output": s.output, "status": s.state}
+        for node_id, s in steps.items()
+        if s.state in (StepState.SUCCEEDED, StepState.SKIPPED)
+    }
+    credentials = run_credentials(tenant_id=run.tenant_id, graph=run.graph)
+    return Work(run=run, step=step, node=node, credentials=credentials, steps_output=outputs)
+
+
+def _execute(work: Work) -> Outcome:
+    """The node's outcome; nothing it raises escapes (a broken node fails its step, not the worker)."""
+    module = NODE_TYPES[work.node["type"]]
+    raw = (work.node.get("data") or {}).get("config") or {}
+    run = work.run
+    requested_by = run.started_by.get_username() if run.started_by_id else "workflow"
+    context = NodeContext(
+        run_id=run.run_id,
+        node_id=work.node["id"],
+        input=run.input or {},
+        credentials=work.credentials,
+        requested_by=requested_by,
+        now=timezone.now(),
+    )
+    try:
+        rendered = render(
+            raw, template_context(input=context.input, steps=work.steps_output, credentials=work.credentials)
+        )
+        config = module.Config.model_validate(rendered)
+    except TemplateRenderError as exc:
+        return Outcome.failed(f"Node '{context.node_id}' config could not be rendered", exc.message)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)
+        )
+        return Outcome.failed(f"Node '{context.node_id}' config is invalid once rendered", problems)
+    try:
+        return module.execute(config, context)
+    except Exception as exc:
+        logger.exception("Node %s of run %s crashed", context.node_id, run.run_id)
+        return Outcome.failed(f"Node '{context.node_id}' crashed", f"{type(exc).__name__}: {exc}")
+
+
+def _record(work: Work, outcome: Outcome, token: str) -> None:
+    secrets = list(work.credentials.values())
+    message = mask_secrets(outcome.message, secrets)
+    output = mask_secrets(outcome.output, secrets)
+    error = mask_secrets(outcome.error, secrets)
+    with transaction.atomic():
+        run = Run.objects.select_for_update().select_related("tenant").get(pk=work.run.pk)
+        step = Step.objects.select_for_update().get(pk=work.step.pk)
+        if run.lease_token != token or step.state != StepState.RUNNING:
+            return  # another worker took the run over after our lease lapsed: its result counts
+        now = timezone.now()
+        node_id, node_type = step.node_id, step.node_type
+        step.output, step.error = output, error
+        if outcome.state == StepState.WAITING:
+            step.state = StepState.WAITING
+            if node_type == "approval":
+                event = _event(
+                    run,
+                    node_id,
+                    type="approval_requested",
+                    title=message,
+                    details=outcome.approval["reason"],
+                    risk_level=outcome.approval.get("risk_level"),
+                    approval={"status": "pending", "requested_by": _requester(run)},
+                    expires_at=outcome.approval.get("expires_at"),
+                )
+                step.approval_event_id = event["id"]
+            else:
+                step.wake_at = outcome.wake_at
+                schedule(TASK, run.pk, schedule_type=Schedule.ONCE, next_run=outcome.wake_at, repeats=-1)
+                event = _event(
+                    run, node_id, type="action", title=message, details=details_text(output, message)
+                )
+            step.save()
+            _append(run, [event])
+            return
+        step.state = outcome.state
+        step.finished_at = now
+        step.duration_ms = max(0, int((now - step.started_at).total_seconds() * 1000))
+        step.save()
+        if outcome.state == StepState.SUCCEEDED:
+            kind = {"start": "intent", "condition": "decision"}.get(node_type, "action")
+            _append(
+                run, [_event(run, node_id, type=kind, title=message, details=details_text(output, message))]
+            )
+            return
+        _append(
+            run, [_event(run, node_id, type="error", title=message, details=details_text(error, message))]
+        )
+        steps = {s.node_id: s for s in run.steps.select_for_update()}
+        _run_fail(run, steps, error or message, None)
+
+
+def _requester(run: Run) -> str:
+    return run.started_by.get_username() if run.started_by_id else "workflow"
+
+
+def _wait_over(run: Run, step: Step, now) -> bool:
+    """Settles a waiting step whose wait is over (decision recorded, delay elapsed); True if it did."""
+    if step.node_type == "delay":
+        if step.wake_at is None or step.wake_at > now:
+            return False
+        _step_finish(step, StepState.SUCCEEDED, now)
+        _append(
+            run,
+            [_event(run, step.node_id, type="observation", title="Delay finished", details="Delay finished")],
+        )
+        return True
+    decision = (step.output or {}).get("decision")
+    if decision is None:
+        return False
+    who = step.output.get("resolvedBy") or "unknown"
+    if decision == "approved":
+        _step_finish(step, StepState.SUCCEEDED, now)
+        title = f"Approval granted by {who}"
+        _append(
+            run,
+            [
+                _event(
+                    run,
+                    step.node_id,
+                    type="observation",
+                    title=title,
+                    details=step.output.get("reason") or title,
+                )
+            ],
+        )
+        return True
+    step.error = {
+        "rejected": f"Approval rejected by {who}",
+        "expired": "Approval expired before anyone decided",
+    }.get(decision, "Approval was cancelled")
+    _step_finish(step, StepState.FAILED, now)
+    return True
+
+
+def _step_finish(step: Step, state: str, now) -> None:
+    step.state, step.finished_at = state, now
+    if step.started_at:
+        step.duration_ms = max(0, int((now - step.started_at).total_seconds() * 1000))
+    step.save()
+
+
+def _run_fail(run: Run, steps: dict[str, Step], error: str, decision: str | None) -> None:
+    """Fails the run: what has not run is skipped, and the journal gets its terminal event."""
+    now = timezone.now()
+    for node in run.graph["nodes"]:
+        step = steps.get(node["id"])
+        if step is None:
+            steps[node["id"]] = _step_create(run, steps, node, StepState.SKIPPED, now)
+        elif step.state in (StepState.PENDING, StepState.WAITING, StepState.RUNNING):
+            _step_finish(step, StepState.SKIPPED, now)
+    if run.status not in TERMINAL_STATUSES:
+        marker = "approval_rejected" if run.status == "rejected" or decision == "rejected" else "run_stopped"
+        _append(
+            run, [_event(run, marker, type="decision", title="Run failed", details=error or "Run failed")]
+        )
+    _run_close(run, RunState.FAILED, now, error)
+
+
+def _run_succeed(run: Run, now) -> None:
+    _append(
+        run,
+        [_event(run, "run_completed", type="summary", title="Run succeeded", details="Every step finished")],
+    )
+    _run_close(run, RunState.SUCCEEDED, now, "")
+
+
+def _run_close(run: Run, state: str, now, error: str) -> None:
+    run.state, run.waiting_for, run.error, run.finished_at = state, "", error, now
+    run.lease_token, run.lease_until = "", None
+    run.save(
+        update_fields=[
+            "state",
+            "waiting_for",
+            "error",
+            "finished_at",
+            "lease_token",
+            "lease_until",
+            "updated_at",
+        ]
+    )
+
+
+def runs_sweep() -> int:
+    """Scheduled every minute: re-enqueues runs that should be moving and are not (a killed worker's
+    lapsed lease, a lost queue message, a delay or decision whose wake-up was lost). Returns how many."""
+    now = timezone.now()
+    grace = now - timedelta(seconds=_lease_seconds())
+    stalled = Run.objects.filter(state__in=(RunState.QUEUED, RunState.RUNNING)).filter(
+        Q(lease_until__lt=now) | Q(lease_until__isnull=True, updated_at__lt=grace)
+    )
+    woken = Step.objects.filter(run__state=RunState.WAITING, state=StepState.WAITING).filter(
+        Q(wake_at__lt=now - timedelta(seconds=60)) | Q(output__has_key="decision", run__updated_at__lt=grace)
+    )
+    pks = set(stalled.values_list("pk", flat=True)[:SWEEP_BATCH])
+    pks |= set(woken.values_list("run_id", flat=True)[:SWEEP_BATCH])
+    for pk in sorted(pks):
+        run_enqueue(pk)
+    return len(pks)

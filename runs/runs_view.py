@@ -1,0 +1,119 @@
+"""A run as workflow-runs-v1 shows it (``GET /v1/runs/{id}``): its status through the mapping
+tables below, its logs read from its journal, its steps. Any kind of run can be read this way."""
+
+from __future__ import annotations
+
+from runs.journal.schema import utc_z
+from runs.models import Run, RunEvent, RunKind, RunState, Step, StepState
+
+# The engine's states -> the contract's four (waiting is running, with ``waiting`` set).
+ENGINE_STATUS = {
+    RunState.QUEUED: "queued",
+    RunState.RUNNING: "running",
+    RunState.WAITING: "running",
+    RunState.SUCCEEDED: "succeeded",
+    RunState.FAILED: "failed",
+    RunState.CANCELLED: "failed",
+}
+# Runs the engine does not drive: their journal status -> the contract's four.
+JOURNAL_STATUS = {
+    "running": "running",
+    "paused": "running",
+    "approved": "running",
+    "rejected": "failed",
+    "stopped": "failed",
+    "expired": "failed",
+    "completed": "succeeded",
+}
+FAILURE_MARKERS = ("run_stopped", "approval_rejected", "run_expired", "approval_expired")
+LOG_LIMIT = 1000
+
+
+def contract_status(run: Run) -> str:
+    if run.kind == RunKind.WORKFLOW:
+        return ENGINE_STATUS[run.state]
+    return JOURNAL_STATUS[run.status]
+
+
+def _level(payload: dict) -> str:
+    step = (payload.get("meta") or {}).get("step")
+    return "error" if payload["type"] == "error" or step in FAILURE_MARKERS else "info"
+
+
+def _logs(run: Run, node_ids: set[str]) -> tuple[list[dict], bool]:
+    rows = list(
+        RunEvent.objects.filter(run=run)
+        .order_by("-timestamp", "-seq")
+        .values_list("payload", flat=True)[: LOG_LIMIT + 1]
+    )
+    truncated = len(rows) > LOG_LIMIT
+    logs = []
+    for payload in reversed(rows[:LOG_LIMIT]):
+        step = (payload.get("meta") or {}).get("step")
+        logs.append(
+            {
+                "ts": payload["timestamp"],
+                "level": _level(payload),
+                "msg": payload["title"],
+                "nodeId": step if step in node_ids else None,
+            }
+        )
+    return logs, truncated
+
+
+def _waiting(run: Run, steps: list[Step]) -> dict | None:
+    if contract_status(run) != "running":
+        return None
+    waiting = [s for s in steps if s.state == StepState.WAITING]
+    approval = next((s for s in waiting if s.node_type == "approval"), None)
+    if approval is not None:
+        return {
+            "reason": "approval",
+            "nodeId": approval.node_id,
+            "approvalEventId": approval.approval_event_id,
+            "until": None,
+        }
+    delay = next((s for s in waiting if s.node_type == "delay"), None)
+    if delay is not None:
+        return {
+            "reason": "delay",
+            "nodeId": delay.node_id,
+            "approvalEventId": None,
+            "until": utc_z(delay.wake_at),
+        }
+    if run.kind != RunKind.WORKFLOW and run.pending_approval:
+        return {
+            "reason": "approval",
+            "nodeId": None,
+            "approvalEventId": run.pending_approval["event_id"],
+            "until": None,
+        }
+    return None
+
+
+def _journal_end(run: Run):
+    return run.last_event_at if JOURNAL_STATUS[run.status] in ("succeeded", "failed") else None
+
+
+def run_view(run: Run) -> dict:
+    steps = list(run.steps.order_by("index")) if run.kind == RunKind.WORKFLOW else []
+    node_ids = {node["id"] for node in (run.graph or {}).get("nodes", [])}
+    logs, truncated = _logs(run, node_ids)
+    return {
+        "id": run.run_id,
+        "status": contract_status(run),
+        "createdAt": utc_z(run.created_at),
+        "finishedAt": utc_z(run.finished_at if run.kind == RunKind.WORKFLOW else _journal_end(run)),
+        "logs": logs,
+        "steps": [
+            {"id": f"step_{s.index:02d}", "nodeId": s.node_id, "status": s.state, "durationMs": s.duration_ms}
+            for s in steps
+        ],
+        "waiting": _waiting(run, steps),
+        "error": run.error or None,
+        "workflowId": run.workflow_id,
+        "workflowVersion": run.workflow_version,
+        "input": run.input or {},
+        "automationPolicy": run.automation_policy,
+        "logsTruncated": truncated,
+    }

@@ -1,0 +1,11 @@
+import pytest
+
+from tests.runs.engine.peer import Peer
+
+
+@pytest.fixture
+def peer(settings):
+    """A local HTTP peer the egress guard lets workflows reach (only in these tests)."""
+    settings.OPSGATE_EGRESS_ALLOW = ["127.0.0.1"]
+    with Peer() as running:
+        yield running

@@ -1,0 +1,39 @@
+"""Graph builders for engine tests."""
+
+import itertools
+
+
+def node(node_id, type_, config=None):
+    return {"id": node_id, "type": type_, "position": {"x": 0, "y": 0}, "data": {"config": config or {}}}
+
+
+def edge(source, target, handle=None):
+    data = {"id": f"{source}->{target}", "source": source, "target": target}
+    if handle is not None:
+        data["sourceHandle"] = handle
+    return data
+
+
+def graph(nodes, edges):
+    return {"nodes": nodes, "edges": edges}
+
+
+def linear(*nodes):
+    """start -> nodes[0] -> nodes[1] -> ..."""
+    chain = [node("start", "start"), *nodes]
+    return graph(chain, [edge(a["id"], b["id"]) for a, b in itertools.pairwise(chain)])
+
+
+def transform(node_id, output):
+    return node(node_id, "transform", {"output": output})
+
+
+def branching(condition_config, *, true_nodes, false_nodes):
+    """start -> check -> (true: true_nodes chain, false: false_nodes chain)."""
+    nodes = [node("start", "start"), node("check", "condition", condition_config), *true_nodes, *false_nodes]
+    edges = [edge("start", "check")]
+    for handle, chain in (("true", true_nodes), ("false", false_nodes)):
+        if chain:
+            edges.append(edge("check", chain[0]["id"], handle))
+            edges += [edge(a["id"], b["id"]) for a, b in itertools.pairwise(chain)]
+    return graph(nodes, edges)
