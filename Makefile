@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# `make run` is a local development setup: DEBUG on, the contracts' "Auth: None" reads public.
-RUN_ENV := DEBUG=1 OPSGATE_PUBLIC_READ=1
+# `make run` is a local development setup: DEBUG on, the contracts' "Auth: None" reads public, and
+# workflows may call this machine (the demo workflows call the portal's own /demo/echo).
+RUN_ENV := DEBUG=1 OPSGATE_PUBLIC_READ=1 OPSGATE_EGRESS_ALLOW=127.0.0.1 OPSGATE_BASE_URL=http://$(HOST):$(PORT)
 
 .PHONY: install run test lint format clean
 

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from automation.views import demo_echo
 from core.contracts import CATCH_ALL_PATTERN
 from core.views import contract_route_not_found
 
@@ -26,6 +27,8 @@ urlpatterns = [
     path("api/v1/", include("runs.api.workflow_runs.urls")),
     # our additions under workflow-runs' /api/v1/ prefix
     path("api/v1/", include("tenancy.api.workflow_runs.urls")),
+    # the demo workflows' local peer (only with OPSGATE_DEMO_ENDPOINTS)
+    path("demo/echo", demo_echo),
     # URL misses under a contract's prefix answer in that contract's envelope.
     re_path(CATCH_ALL_PATTERN, contract_route_not_found),
 ]

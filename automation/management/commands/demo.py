@@ -20,3 +20,5 @@ class Command(BaseCommand):
         for username, password in logins.users.items():
             self.stdout.write(f"  login {username} / {password}")
         self.stdout.write(f"  API key (X-API-Key): {logins.api_key}")
+        for name in logins.workflows:
+            self.stdout.write(f"  workflow: {name} (one run started)")
