@@ -36,6 +36,15 @@ class RunNotFound(SingleDetailError, NotFound):
     detail_message = "No events found for run '{run_id}'"
 
 
+class RunManagedByEngine(SingleDetailError, Conflict):
+    default_code = "RUN_MANAGED_BY_ENGINE"
+    default_message = "Run is executed by the workflow engine; its journal cannot be written directly"
+    detail_path, detail_type = "run_id", "state_conflict"
+    detail_message = (
+        "Run '{run_id}' is a workflow run: decide its approvals through /v1/approvals/{{event_id}}"
+    )
+
+
 class InconsistentRunState(Conflict):
     default_code = "INCONSISTENT_RUN_STATE"
     default_message = "Run events contain inconsistent approval state"

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from runs.engine.events import RUN_MARKERS
 from runs.engine.nodes import CONFIGS
+from runs.journal.schema import ID_MAX
 
 NodeType = Literal["start", "http", "approval", "condition", "transform", "delay"]
 
@@ -29,7 +30,7 @@ class _NodeData(BaseModel):
 
 
 class _Node(BaseModel):
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=ID_MAX)
     type: NodeType
     position: _Position
     data: _NodeData

@@ -40,7 +40,8 @@ def request_fingerprint(data) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _replay(tenant: Tenant, key: str, fingerprint: str) -> Launch | None:
+def run_replay(*, tenant: Tenant, key: str, fingerprint: str) -> Launch | None:
+    """The run an earlier request with ``key`` created; ``IdempotencyKeyReused`` if its body differed."""
     run = Run.objects.filter(tenant=tenant, idempotency_key=key).first()
     if run is None:
         return None
@@ -63,7 +64,9 @@ def run_start(
 
     Raises ``GraphInvalid`` with every problem, and ``IdempotencyKeyReused``.
     """
-    if idempotency_key and (earlier := _replay(tenant, idempotency_key, fingerprint)):
+    if idempotency_key and (
+        earlier := run_replay(tenant=tenant, key=idempotency_key, fingerprint=fingerprint)
+    ):
         return earlier
     if workflow is not None:
         graph = workflow.graph
@@ -91,7 +94,9 @@ def run_start(
             journal_append(tenant=tenant, payloads=[_queued_event(run, user)], kind=RunKind.WORKFLOW)
             transaction.on_commit(partial(run_enqueue, run.pk))
     except IntegrityError:
-        if idempotency_key and (earlier := _replay(tenant, idempotency_key, fingerprint)):
+        if idempotency_key and (
+            earlier := run_replay(tenant=tenant, key=idempotency_key, fingerprint=fingerprint)
+        ):
             return earlier  # a concurrent request with the same key won the insert
         raise
     return Launch(run=run, replayed=False)

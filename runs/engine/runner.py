@@ -14,6 +14,7 @@ re-enqueues the run and the step executes again. A step recorded as succeeded ne
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -40,6 +41,8 @@ from runs.models import ACTIVE_RUN_STATES, Run, RunKind, RunState, Step, StepSta
 logger = logging.getLogger(__name__)
 TASK = "runs.engine.runner.run_advance"
 SWEEP_BATCH = 500
+MAX_STEP_ATTEMPTS = 3  # a step whose worker keeps dying (or crashing) fails instead of looping
+TASK_BUDGET_SECONDS = 120  # then the task hands the run to a fresh task (django-q2's timeout is 300 s)
 
 
 def run_enqueue(run_pk: int) -> None:
@@ -62,14 +65,32 @@ def run_advance(run_pk: int) -> str:
     token = uuid.uuid4().hex
     if not _lease_take(run_pk, token):
         return "skipped: finished, or another worker holds the run"
-    executed = 0
+    executed, started = 0, time.monotonic()
     try:
         while (work := _next_work(run_pk, token)) is not None:
-            _record(work, _execute(work), token)
+            outcome = _execute(work)
+            try:
+                _record(work, outcome, token)
+            except Exception as exc:  # e.g. an output the database refuses: fail the step, not the worker
+                _record(work, _unrecordable(work, exc), token)
             executed += 1
+            if time.monotonic() - started > TASK_BUDGET_SECONDS:  # stay far inside django-q's timeout
+                Run.objects.filter(pk=run_pk, lease_token=token).update(lease_token="", lease_until=None)
+                run_enqueue(run_pk)
+                break
     finally:
         Run.objects.filter(pk=run_pk, lease_token=token).update(lease_token="", lease_until=None)
     return f"executed {executed} step(s)"
+
+
+def _unrecordable(work: Work, exc: Exception) -> Outcome:
+    logger.error(
+        "Recording node %s of run %s failed: %s", work.node["id"], work.run.run_id, type(exc).__name__
+    )
+    return Outcome.failed(
+        f"Node '{work.node['id']}' result could not be recorded",
+        f"The step's result could not be stored ({type(exc).__name__})",
+    )
 
 
 def _lease_seconds() -> int:
@@ -114,15 +135,26 @@ def _next_work(run_pk: int, token: str) -> Work | None:
         steps = {step.node_id: step for step in run.steps.select_for_update().order_by("index")}
         nodes = {node["id"]: node for node in run.graph["nodes"]}
         now = timezone.now()
-        for step in steps.values():
-            if step.state == StepState.RUNNING:  # its worker died before recording it: again
-                return _start(run, step, nodes[step.node_id], steps, now)
-        for step in [s for s in steps.values() if s.state == StepState.WAITING]:
-            if not _wait_over(run, step, now):
-                continue
-            if step.state == StepState.FAILED:
+        for step in [s for s in steps.values() if s.state == StepState.WAITING and s.node_type == "approval"]:
+            if _wait_over(run, step, now) and step.state == StepState.FAILED:
                 _run_fail(run, steps, step.error, step.output.get("decision"))
                 return None
+        if run.status in TERMINAL_STATUSES:  # the journal was ended by an approval service
+            _run_fail(run, steps, f"The run's journal ended with status '{run.status}'", None)
+            return None
+        for step in steps.values():
+            if step.state != StepState.RUNNING:
+                continue
+            if step.attempts >= MAX_STEP_ATTEMPTS:  # its worker died (or crashed) every time
+                step.error = (
+                    f"Gave up after {step.attempts} attempts: the worker stopped during the step each time"
+                )
+                _step_finish(step, StepState.FAILED, now)
+                _run_fail(run, steps, step.error, None)
+                return None
+            return _start(run, step, nodes[step.node_id], steps, now)  # its worker died: again
+        for step in [s for s in steps.values() if s.state == StepState.WAITING and s.node_type == "delay"]:
+            _wait_over(run, step, now)
         views = {node_id: StepView(step.state, step.output) for node_id, step in steps.items()}
         approval_open = any(
             s.state == StepState.WAITING and s.node_type == "approval" for s in steps.values()
@@ -209,18 +241,24 @@ def _execute(work: Work) -> Outcome:
             f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)
         )
         return Outcome.failed(f"Node '{context.node_id}' config is invalid once rendered", problems)
+    except Exception as exc:  # a template that raises (``{{ 1/0 }}``), a structure too deep to walk
+        return Outcome.failed(
+            f"Node '{context.node_id}' config could not be rendered", f"{type(exc).__name__}: {exc}"
+        )
     try:
         return module.execute(config, context)
     except Exception as exc:
-        logger.exception("Node %s of run %s crashed", context.node_id, run.run_id)
-        return Outcome.failed(f"Node '{context.node_id}' crashed", f"{type(exc).__name__}: {exc}")
+        text = mask_secrets(f"{type(exc).__name__}: {exc}", list(work.credentials.values()))
+        logger.error("Node %s of run %s crashed: %s", context.node_id, run.run_id, text)
+        return Outcome.failed(f"Node '{context.node_id}' crashed", text)
 
 
 def _record(work: Work, outcome: Outcome, token: str) -> None:
     secrets = list(work.credentials.values())
-    message = mask_secrets(outcome.message, secrets)
-    output = mask_secrets(outcome.output, secrets)
-    error = mask_secrets(outcome.error, secrets)
+    message = storable(mask_secrets(outcome.message, secrets))
+    output = storable(mask_secrets(outcome.output, secrets))
+    error = storable(mask_secrets(outcome.error, secrets))
+    approval = storable(mask_secrets(outcome.approval, secrets))
     with transaction.atomic():
         run = Run.objects.select_for_update().select_related("tenant").get(pk=work.run.pk)
         step = Step.objects.select_for_update().get(pk=work.step.pk)
@@ -229,6 +267,11 @@ def _record(work: Work, outcome: Outcome, token: str) -> None:
         now = timezone.now()
         node_id, node_type = step.node_id, step.node_type
         step.output, step.error = output, error
+        if run.status in TERMINAL_STATUSES:  # ended meanwhile (a rejection): no more node events
+            _step_finish(
+                step, StepState.SKIPPED if outcome.state == StepState.WAITING else outcome.state, now
+            )
+            return  # the next pass fails the run with the reason
         if outcome.state == StepState.WAITING:
             step.state = StepState.WAITING
             if node_type == "approval":
@@ -237,10 +280,10 @@ def _record(work: Work, outcome: Outcome, token: str) -> None:
                     node_id,
                     type="approval_requested",
                     title=message,
-                    details=outcome.approval["reason"],
-                    risk_level=outcome.approval.get("risk_level"),
+                    details=approval["reason"],
+                    risk_level=approval.get("risk_level"),
                     approval={"status": "pending", "requested_by": _requester(run)},
-                    expires_at=outcome.approval.get("expires_at"),
+                    expires_at=approval.get("expires_at"),
                 )
                 step.approval_event_id = event["id"]
             else:
@@ -267,6 +310,17 @@ def _record(work: Work, outcome: Outcome, token: str) -> None:
         )
         steps = {s.node_id: s for s in run.steps.select_for_update()}
         _run_fail(run, steps, error or message, None)
+
+
+def storable(value: Any) -> Any:
+    """``value`` without what the database refuses in JSON text (NUL becomes U+FFFD)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value
 
 
 def _requester(run: Run) -> str:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from core.errors import DomainError
-from runs.errors import DuplicateEventId, StorageWriteError
+from runs.errors import DuplicateEventId, RunManagedByEngine, StorageWriteError
 from runs.journal.chain import chain_hash
 from runs.journal.projection import fold, initial_state
 from runs.models import Run, RunEvent, RunKind
@@ -70,12 +70,19 @@ def lock_run(*, tenant: Tenant, run_id: str, kind: str = RunKind.EXTERNAL, creat
 
 
 def journal_append(
-    *, tenant: Tenant, payloads: list[dict], kind: str = RunKind.EXTERNAL, context: dict | None = None
+    *,
+    tenant: Tenant,
+    payloads: list[dict],
+    kind: str = RunKind.EXTERNAL,
+    context: dict | None = None,
+    external: bool = False,
 ) -> list[RunEvent]:
     """Appends validated payloads (from ``runs.journal.schema.event_payload``), all or nothing.
 
     Raises ``DuplicateEventId`` (the id exists in its run, or twice in ``payloads``) and
     ``StorageWriteError`` when the database fails. The first event of an unknown run creates it.
+    ``external`` (events posted by agents) raises ``RunManagedByEngine`` for a workflow run, whose
+    journal only the engine and the approval services write.
     """
     batch = len(payloads) > 1
     by_run: dict[str, list[tuple[int, dict]]] = {}
@@ -88,6 +95,8 @@ def journal_append(
             appended: dict[int, RunEvent] = {}
             for run_id in sorted(by_run):  # a fixed lock order: concurrent batches cannot deadlock
                 run = lock_run(tenant=tenant, run_id=run_id, kind=kind)
+                if external and run.kind == RunKind.WORKFLOW:
+                    raise RunManagedByEngine(run_id=run_id)
                 appended.update(_append_to_run(run, by_run[run_id], context or {}))
             return [appended[index] for index in range(len(payloads))]
     except DomainError:

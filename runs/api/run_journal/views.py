@@ -38,7 +38,7 @@ class EventIngestApi(RunJournalApi):
         except ValidationError as exc:
             raise EventInvalid(details=validation_details(exc)) from None
         _refuse_decisions_without_resolve_scope(request, [payload])
-        [event] = journal_append(tenant=request.auth.tenant, payloads=[payload])
+        [event] = journal_append(tenant=request.auth.tenant, payloads=[payload], external=True)
         return Response(_accepted(event), status=201)
 
 
@@ -72,7 +72,7 @@ class EventBatchApi(RunJournalApi):
         if problems:
             raise EventInvalid(details=problems)
         _refuse_decisions_without_resolve_scope(request, payloads)
-        events = journal_append(tenant=request.auth.tenant, payloads=payloads)
+        events = journal_append(tenant=request.auth.tenant, payloads=payloads, external=True)
         return Response(
             {"status": "accepted", "accepted": len(events), "events": [_accepted(e) for e in events]},
             status=201,

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from core.api import WorkflowRunsApi
 from core.errors import ErrorDetail, Invalid, NotFound
 from runs.api.workflow_runs.serializers import RunAcceptedOutput, RunOutput, RunStartInput
-from runs.engine.launch import request_fingerprint, run_start
+from runs.engine.launch import Launch, request_fingerprint, run_replay, run_start
 from runs.models import Run
 from runs.runs_view import run_view
 from runs.workflows import workflow_get
@@ -27,6 +27,11 @@ def _idempotency_key(request) -> str:
     return key
 
 
+def _accepted(launch: Launch) -> Response:
+    headers = {"Idempotent-Replayed": "true"} if launch.replayed else None
+    return Response({"runId": launch.run.run_id, "status": "queued"}, status=202, headers=headers)
+
+
 class RunStartApi(WorkflowRunsApi):
     required_scopes = {"POST": ("runs:start",)}
 
@@ -40,6 +45,9 @@ class RunStartApi(WorkflowRunsApi):
         key = _idempotency_key(request)
         data = RunStartInput(data=request.data)
         data.is_valid(raise_exception=True)
+        fingerprint = request_fingerprint(data.fingerprint_data())
+        if key and (earlier := run_replay(tenant=request.auth.tenant, key=key, fingerprint=fingerprint)):
+            return _accepted(earlier)  # the first answer again, even if its workflow is gone since
         workflow = None
         if "workflowId" in data.validated_data:
             workflow = workflow_get(
@@ -54,10 +62,9 @@ class RunStartApi(WorkflowRunsApi):
             workflow=workflow,
             input=data.validated_data["input"],
             idempotency_key=key,
-            fingerprint=request_fingerprint(request.data),
+            fingerprint=fingerprint,
         )
-        headers = {"Idempotent-Replayed": "true"} if launch.replayed else None
-        return Response({"runId": launch.run.run_id, "status": "queued"}, status=202, headers=headers)
+        return _accepted(launch)
 
 
 class RunDetailApi(WorkflowRunsApi):

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from core.json_values import storable_problems
 from runs.models import Workflow
 
 
@@ -10,6 +11,12 @@ class WorkflowInput(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list)
     targets = serializers.ListField(child=serializers.CharField(max_length=200), required=False, default=list)
     graph = serializers.JSONField(help_text="{nodes, edges}: the @automateos/workflow-schema shape.")
+
+    def validate_graph(self, graph):
+        problems = storable_problems(graph, "graph")
+        if problems:
+            raise serializers.ValidationError(problems)
+        return graph
 
 
 class WorkflowCreatedOutput(serializers.ModelSerializer):
@@ -82,7 +89,20 @@ class RunStartInput(serializers.Serializer):
     def validate(self, attrs):
         if ("graph" in attrs) == ("workflowId" in attrs):
             raise serializers.ValidationError("Provide either graph or workflowId, not both")
+        problems = storable_problems(attrs.get("graph"), "graph") + storable_problems(attrs["input"], "input")
+        if problems:
+            raise serializers.ValidationError(problems)
         return attrs
+
+    def fingerprint_data(self) -> dict:
+        """What makes two requests the same, for Idempotency-Key (defaults filled in)."""
+        data = self.validated_data
+        workflow_id = data.get("workflowId")
+        return {
+            "graph": data.get("graph"),
+            "workflowId": workflow_id and str(workflow_id),
+            "input": data["input"],
+        }
 
 
 class RunAcceptedOutput(serializers.Serializer):

@@ -18,10 +18,11 @@ class Config(NodeConfig):
 
 
 def execute(config: Config, context: NodeContext) -> Outcome:
-    title = config.title or f"Approval required at '{context.node_id}'"
+    title = (config.title or "").strip() or f"Approval required at '{context.node_id}'"
     request = {
         "title": title,
-        "reason": config.reason or f"The workflow waits for a decision at node '{context.node_id}'",
+        "reason": (config.reason or "").strip()
+        or f"The workflow waits for a decision at node '{context.node_id}'",
         "risk_level": config.risk_level,
         "expires_at": (
             context.now + timedelta(minutes=config.expires_in_minutes) if config.expires_in_minutes else None

@@ -14,6 +14,9 @@ from pydantic_core import PydanticCustomError
 from runs.engine.egress import EgressRefused
 from runs.engine.http_client import HttpCallFailed, http_call
 from runs.engine.nodes.base import NodeConfig, NodeContext, Outcome
+from runs.engine.templates import mask_secrets
+
+MAX_CALL_SECONDS = 240  # a worker task may run 300 s (django-q2's timeout); one call must fit well inside
 
 
 class Auth(NodeConfig):
@@ -47,9 +50,15 @@ class Config(NodeConfig):
         return value
 
     @model_validator(mode="after")
-    def _one_body(self):
+    def _one_body_and_bounded(self):
         if self.body is not None and self.json_body is not None:
             raise PydanticCustomError("one_body", "body and json_body cannot both be set")
+        if max_seconds(self) > MAX_CALL_SECONDS:
+            raise PydanticCustomError(
+                "too_long",
+                "timeout_seconds and retry allow a call of {seconds} s; the most is {limit} s",
+                {"seconds": round(max_seconds(self)), "limit": MAX_CALL_SECONDS},
+            )
         return self
 
 
@@ -99,7 +108,8 @@ def execute(config: Config, context: NodeContext) -> Outcome:
         "url": result.url,
     }
     if result.status >= 400 and config.fail_on_http_error:
-        preview = result.body if isinstance(result.body, str) else json.dumps(result.body)
+        body = mask_secrets(result.body, list(context.credentials.values()))  # before it is cut short
+        preview = body if isinstance(body, str) else json.dumps(body)
         return Outcome.failed(
             f"HTTP {config.method} request failed ({result.status})",
             f"{config.url} answered {result.status}: {preview[:300]}",

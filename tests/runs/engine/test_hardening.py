@@ -1,0 +1,199 @@
+"""What the engine does with hostile or unlucky input: it fails the step or answers 400, never
+crashes the worker, loops, leaks a secret or breaks the run's journal."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from approvals.services import approval_resolve
+from governance.services import credential_create
+from runs.engine import runner
+from runs.engine.runner import run_advance
+from runs.models import Run, RunState, Step
+from tests.runs.engine.graphs import edge, graph, linear, node, transform
+from tests.runs.journal_helpers import event
+
+RID = "req_hard"
+
+
+def launch(client, g, capture, **body):
+    with capture(execute=True):
+        response = client.post("/v1/runs", {"graph": g, **body}, format="json")
+    assert response.status_code == 202, response.json()
+    return Run.objects.get(run_id=response.json()["runId"])
+
+
+@pytest.fixture
+def capture(django_capture_on_commit_callbacks):
+    return django_capture_on_commit_callbacks
+
+
+@pytest.mark.django_db
+def test_a_rejection_while_a_parallel_step_runs_keeps_the_journal_consistent(
+    keyed_client, capture, admin_key
+):
+    g = graph(
+        [node("start", "start"), node("ask", "approval"), transform("side", "done")],
+        [edge("start", "ask"), edge("start", "side")],
+    )
+    original = runner._execute
+
+    def reject_first(work):
+        if work.node["id"] == "side":
+            step = Step.objects.get(run=work.run, node_id="ask")
+            approval_resolve(
+                tenant=work.run.tenant,
+                event_id=step.approval_event_id,
+                decision="rejected",
+                approver_id="alice",
+                reason="no",
+                user=admin_key[1].user,
+                acting_for_others=True,
+            )
+        return original(work)
+
+    runner._execute = reject_first
+    try:
+        run = launch(keyed_client, g, capture)
+    finally:
+        runner._execute = original
+    run.refresh_from_db()
+    assert (run.state, run.error) == (RunState.FAILED, "Approval rejected by alice")
+    status = keyed_client.get(f"/v1/runs/{run.run_id}/status")
+    assert (status.status_code, status.json()["status"]) == (200, "stopped")
+    assert dict(Step.objects.filter(run=run).values_list("node_id", "state")) == {
+        "start": "succeeded",
+        "ask": "failed",
+        "side": "succeeded",
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("template", ["{{ 1/0 }}", "{{ '{0:{1}}'.format(1, 'zz') }}"])
+def test_a_template_that_raises_fails_its_step(keyed_client, capture, template):
+    run = launch(keyed_client, linear(transform("t", template)), capture)
+    run.refresh_from_db()
+    step = Step.objects.get(run=run, node_id="t")
+    assert (run.state, step.state) == (RunState.FAILED, "failed")
+    assert step.error.startswith(("ZeroDivisionError", "ValueError")) and run.error == step.error
+
+
+@pytest.mark.django_db
+def test_a_secret_in_an_approval_request_is_masked(keyed_client, tenant, capture):
+    credential_create(tenant=tenant, name="k", value="s3cr3t-value-123")
+    g = linear(
+        node("ask", "approval", {"title": "Use {{ credentials.k }}?", "reason": "key {{ credentials.k }}"})
+    )
+    run = launch(keyed_client, g, capture)
+    body = keyed_client.get(f"/v1/runs/{run.run_id}/journal").content.decode()
+    pending = keyed_client.get("/v1/approvals/pending").content.decode()
+    assert "s3cr3t-value-123" not in body + pending
+    assert run.approvals.get().reason == "key ••••"
+
+
+@pytest.mark.django_db
+def test_a_blank_approval_title_gets_a_default(keyed_client, capture):
+    run = launch(keyed_client, linear(node("ask", "approval", {"title": "   ", "reason": " "})), capture)
+    assert run.approvals.get().title == "Approval required at 'ask'"
+
+
+@pytest.mark.django_db
+def test_a_step_whose_worker_keeps_dying_fails_after_three_attempts(keyed_client, capture):
+    with capture(execute=False):
+        run_id = keyed_client.post("/v1/runs", {"graph": linear(transform("t", 1))}, format="json").json()[
+            "runId"
+        ]
+    run = Run.objects.get(run_id=run_id)
+    Step.objects.create(run=run, index=1, node_id="start", node_type="start", state="running", attempts=3)
+    Run.objects.filter(pk=run.pk).update(
+        state=RunState.RUNNING, lease_token="dead", lease_until=timezone.now() - timedelta(seconds=1)
+    )
+    run_advance(run.pk)
+    run.refresh_from_db()
+    assert run.state == RunState.FAILED
+    assert run.error == "Gave up after 3 attempts: the worker stopped during the step each time"
+    assert keyed_client.get(f"/v1/runs/{run_id}/status").json()["status"] == "stopped"
+
+
+@pytest.mark.django_db
+def test_agents_cannot_write_a_workflow_runs_journal(keyed_client, capture):
+    run = launch(keyed_client, linear(node("ask", "approval")), capture)
+    response = keyed_client.post("/v1/events", event(run.run_id), format="json")
+    assert response.status_code == 409
+    assert response.json() == {
+        "error": {
+            "code": "RUN_MANAGED_BY_ENGINE",
+            "message": "Run is executed by the workflow engine; its journal cannot be written directly",
+            "details": [
+                {
+                    "path": "run_id",
+                    "message": f"Run '{run.run_id}' is a workflow run: decide its approvals through /v1/approvals/{{event_id}}",
+                    "type": "state_conflict",
+                    "code": "RUN_MANAGED_BY_ENGINE",
+                }
+            ],
+        }
+    }
+    batch = keyed_client.post("/v1/events/batch", [event(run.run_id)], format="json")
+    assert batch.status_code == 409
+    assert run.events.count() == 3  # queued, started, approval requested: nothing of the agent's
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ('"input": {"x": 1e400}', "input.x: numbers must be finite"),
+        ('"input": {"x": "a\\u0000b"}', "input.x: text must not contain NUL characters"),
+        ('"input": {"x": "\\ud800"}', "input.x: text must be valid Unicode"),
+    ],
+)
+def test_input_the_database_cannot_store_is_400(keyed_client, raw, problem):
+    body = (
+        '{"graph": {"nodes": [{"id": "s", "type": "start", "position": {"x": 0, "y": 0}, "data": {}}], "edges": []}, '
+        + raw
+        + "}"
+    )
+    response = keyed_client.post("/v1/runs", body, content_type="application/json", HTTP_X_REQUEST_ID=RID)
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": {
+            "code": "VALIDATION_ERROR",
+            "message": "Request validation failed.",
+            "details": [problem],
+            "requestId": RID,
+        }
+    }
+    assert Run.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_json_nested_too_deeply_is_400(keyed_client):
+    response = keyed_client.post("/v1/runs", "[" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+@pytest.mark.django_db
+def test_an_http_call_that_could_outlast_a_worker_task_is_refused(keyed_client):
+    config = {"url": "https://x.test", "timeout_seconds": 100, "retry": {"attempts": 2}}
+    response = keyed_client.post("/v1/runs", {"graph": linear(node("call", "http", config))}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == [
+        "Node 'call' config is invalid: timeout_seconds and retry allow a call of 603 s; the most is 240 s"
+    ]
+
+
+@pytest.mark.django_db
+def test_a_replay_matches_the_request_not_its_spelling_and_outlives_the_workflow(keyed_client, capture):
+    created = keyed_client.post("/v1/workflows", {"name": "W", "graph": linear()}, format="json").json()
+    with capture(execute=True):
+        first = keyed_client.post(
+            "/v1/runs", {"workflowId": created["id"]}, format="json", HTTP_IDEMPOTENCY_KEY="k1"
+        )
+    keyed_client.delete(f"/v1/workflows/{created['id']}")
+    again = keyed_client.post(
+        "/v1/runs", {"workflowId": created["id"], "input": {}}, format="json", HTTP_IDEMPOTENCY_KEY="k1"
+    )
+    assert (again.status_code, again.json()) == (202, first.json())
