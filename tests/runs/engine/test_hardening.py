@@ -128,7 +128,8 @@ def test_agents_cannot_write_a_workflow_runs_journal(keyed_client, capture):
             "details": [
                 {
                     "path": "run_id",
-                    "message": f"Run '{run.run_id}' is a workflow run: decide its approvals through /v1/approvals/{{event_id}}",
+                    "message": f"Run '{run.run_id}' is a workflow run: "
+                    "decide its approvals through /v1/approvals/{event_id}",
                     "type": "state_conflict",
                     "code": "RUN_MANAGED_BY_ENGINE",
                 }
@@ -151,9 +152,8 @@ def test_agents_cannot_write_a_workflow_runs_journal(keyed_client, capture):
 )
 def test_input_the_database_cannot_store_is_400(keyed_client, raw, problem):
     body = (
-        '{"graph": {"nodes": [{"id": "s", "type": "start", "position": {"x": 0, "y": 0}, "data": {}}], "edges": []}, '
-        + raw
-        + "}"
+        '{"graph": {"nodes": [{"id": "s", "type": "start", "position": {"x": 0, "y": 0}, "data": {}}], '
+        '"edges": []}, ' + raw + "}"
     )
     response = keyed_client.post("/v1/runs", body, content_type="application/json", HTTP_X_REQUEST_ID=RID)
     assert response.status_code == 400
