@@ -3,6 +3,7 @@ tables below, its logs read from its journal, its steps. Any kind of run can be 
 
 from __future__ import annotations
 
+from runs.journal.projection import TERMINAL_STEPS
 from runs.journal.schema import utc_z
 from runs.models import Run, RunEvent, RunKind, RunState, Step, StepState
 
@@ -25,7 +26,6 @@ JOURNAL_STATUS = {
     "expired": "failed",
     "completed": "succeeded",
 }
-FAILURE_MARKERS = ("run_stopped", "approval_rejected", "run_expired", "approval_expired")
 LOG_LIMIT = 1000
 
 
@@ -37,7 +37,7 @@ def contract_status(run: Run) -> str:
 
 def _level(payload: dict) -> str:
     step = (payload.get("meta") or {}).get("step")
-    return "error" if payload["type"] == "error" or step in FAILURE_MARKERS else "info"
+    return "error" if payload["type"] == "error" or step in TERMINAL_STEPS else "info"
 
 
 def _logs(run: Run, node_ids: set[str]) -> tuple[list[dict], bool]:

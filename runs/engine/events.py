@@ -10,16 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from core.ids import new_ulid
+from runs.journal.projection import TERMINAL_STEPS
 from runs.journal.schema import TEXT_MAX, event_parse, event_payload, utc_z
 
-RUN_MARKERS = (
-    "run_queued",
-    "run_completed",
-    "run_stopped",
-    "run_expired",
-    "approval_expired",
-    "approval_rejected",
-)
+RUN_MARKERS = ("run_queued", "run_completed", *TERMINAL_STEPS)  # reserved: never node ids
 DETAILS_MAX = 2000
 
 

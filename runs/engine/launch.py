@@ -91,7 +91,9 @@ def run_start(
                 request_hash=fingerprint if idempotency_key else "",
                 journal_state=initial_state(),
             )
-            journal_append(tenant=tenant, payloads=[_queued_event(run, user)], kind=RunKind.WORKFLOW)
+            journal_append(
+                tenant=tenant, payloads=[_queued_event(run, user)], kind=RunKind.WORKFLOW, locked_run=run
+            )
             transaction.on_commit(partial(run_enqueue, run.pk))
     except IntegrityError:
         if idempotency_key and (

@@ -110,13 +110,13 @@ def _lease_take(run_pk: int, token: str) -> bool:
 
 def _append(run: Run, payloads: list[dict]) -> None:
     if payloads:
-        journal_append(
+        journal_append(  # folds the events into ``run`` itself: no second lock, no re-read
             tenant=run.tenant,
             payloads=payloads,
             kind=RunKind.WORKFLOW,
             context={"kind": "workflow"},  # approvals.ApprovalKind.WORKFLOW: the inbox shows its origin
+            locked_run=run,
         )
-        run.refresh_from_db(fields=["status", "last_event_at", "pending_approval"])
 
 
 def _event(run: Run, step: str, **fields) -> dict:

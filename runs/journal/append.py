@@ -76,13 +76,15 @@ def journal_append(
     kind: str = RunKind.EXTERNAL,
     context: dict | None = None,
     external: bool = False,
+    locked_run: Run | None = None,
 ) -> list[RunEvent]:
     """Appends validated payloads (from ``runs.journal.schema.event_payload``), all or nothing.
 
     Raises ``DuplicateEventId`` (the id exists in its run, or twice in ``payloads``) and
     ``StorageWriteError`` when the database fails. The first event of an unknown run creates it.
     ``external`` (events posted by agents) raises ``RunManagedByEngine`` for a workflow run, whose
-    journal only the engine and the approval services write.
+    journal only the engine and the approval services write. ``locked_run``: the caller already
+    holds that run's row lock in this transaction (the engine); its projection is updated in place.
     """
     batch = len(payloads) > 1
     by_run: dict[str, list[tuple[int, dict]]] = {}
@@ -94,7 +96,10 @@ def journal_append(
         with transaction.atomic():
             appended: dict[int, RunEvent] = {}
             for run_id in sorted(by_run):  # a fixed lock order: concurrent batches cannot deadlock
-                run = lock_run(tenant=tenant, run_id=run_id, kind=kind)
+                if locked_run is not None and locked_run.run_id == run_id:
+                    run = locked_run
+                else:
+                    run = lock_run(tenant=tenant, run_id=run_id, kind=kind)
                 if external and run.kind == RunKind.WORKFLOW:
                     raise RunManagedByEngine(run_id=run_id)
                 appended.update(_append_to_run(run, by_run[run_id], context or {}))

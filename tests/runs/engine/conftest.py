@@ -9,3 +9,8 @@ def peer(settings):
     settings.OPSGATE_EGRESS_ALLOW = ["127.0.0.1"]
     with Peer() as running:
         yield running
+
+
+@pytest.fixture
+def capture(django_capture_on_commit_callbacks):
+    return django_capture_on_commit_callbacks

@@ -1,4 +1,4 @@
-"""Graph builders for engine tests."""
+"""Graph builders for engine tests, and ``launch`` to run one through the API."""
 
 import itertools
 
@@ -37,3 +37,13 @@ def branching(condition_config, *, true_nodes, false_nodes):
             edges.append(edge("check", chain[0]["id"], handle))
             edges += [edge(a["id"], b["id"]) for a, b in itertools.pairwise(chain)]
     return graph(nodes, edges)
+
+
+def launch(client, graph_, capture, **body):
+    """Starts ``graph_`` through ``POST /v1/runs`` and runs it (django-q2 is synchronous in tests)."""
+    from runs.models import Run
+
+    with capture(execute=True):
+        response = client.post("/v1/runs", {"graph": graph_, **body}, format="json")
+    assert response.status_code == 202, response.json()
+    return Run.objects.get(run_id=response.json()["runId"])

@@ -11,22 +11,10 @@ from governance.services import credential_create
 from runs.engine import runner
 from runs.engine.runner import run_advance
 from runs.models import Run, RunState, Step
-from tests.runs.engine.graphs import edge, graph, linear, node, transform
+from tests.runs.engine.graphs import edge, graph, launch, linear, node, transform
 from tests.runs.journal_helpers import event
 
 RID = "req_hard"
-
-
-def launch(client, g, capture, **body):
-    with capture(execute=True):
-        response = client.post("/v1/runs", {"graph": g, **body}, format="json")
-    assert response.status_code == 202, response.json()
-    return Run.objects.get(run_id=response.json()["runId"])
-
-
-@pytest.fixture
-def capture(django_capture_on_commit_callbacks):
-    return django_capture_on_commit_callbacks
 
 
 @pytest.mark.django_db

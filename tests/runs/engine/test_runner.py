@@ -10,14 +10,7 @@ from django_q.models import Schedule
 from approvals.models import Approval, ApprovalKind, ApprovalStatus
 from runs.engine.runner import run_advance, runs_sweep
 from runs.models import Run, RunEvent, RunState, Step
-from tests.runs.engine.graphs import branching, edge, graph, linear, node, transform
-
-
-def launch(client, graph_, capture, **body):
-    with capture(execute=True):
-        response = client.post("/v1/runs", {"graph": graph_, **body}, format="json")
-    assert response.status_code == 202, response.json()
-    return Run.objects.get(run_id=response.json()["runId"])
+from tests.runs.engine.graphs import branching, edge, graph, launch, linear, node, transform
 
 
 def states(run):
@@ -26,11 +19,6 @@ def states(run):
 
 def journal_status(client, run):
     return client.get(f"/v1/runs/{run.run_id}/status").json()["status"]
-
-
-@pytest.fixture
-def capture(django_capture_on_commit_callbacks):
-    return django_capture_on_commit_callbacks
 
 
 @pytest.mark.django_db
