@@ -39,3 +39,12 @@ class DuplicateApproval(SingleDetailError, Conflict):
 class ApproverMismatch(Forbidden):
     default_code = "APPROVER_MISMATCH"
     default_message = "approver_id must be your own username when you sign in as a person"
+
+
+class SelfApprovalForbidden(SingleDetailError, Forbidden):
+    """The requester may not decide their own request unless the tenant policy allows it."""
+
+    default_code = "SELF_APPROVAL_FORBIDDEN"
+    default_message = "You cannot decide your own approval request"
+    detail_path, detail_type = "approver_id", "forbidden"
+    detail_message = "'{approver}' requested this approval; the tenant policy does not allow self-approval"

@@ -19,6 +19,7 @@ from approvals.errors import (
     ApproverMismatch,
     DuplicateApproval,
     NoPendingApproval,
+    SelfApprovalForbidden,
 )
 from approvals.models import Approval, ApprovalStatus, DecidedVia
 from core.errors import DomainError
@@ -89,6 +90,7 @@ def _approval_resolve(
             raise DuplicateApproval(event_id=event_id)  # expired or cancelled ones were never resolved
         if (run.pending_approval or {}).get("event_id") != event_id:
             raise NoPendingApproval(event_id=event_id)
+        _self_approval_check(tenant, approval, user)
         resolved_at = utc_z(journal_now(run))
         payload = _resolution_payload(target.payload, decision, approver_id, reason, resolved_at)
         journal_append(tenant=tenant, payloads=[payload], context={"user": user, "via": via})
@@ -101,6 +103,17 @@ def _approval_resolve(
         resolved_at=resolved_at,
         run_status=status,
     )
+
+
+def _self_approval_check(tenant: Tenant, approval: Approval, user) -> None:
+    """The person who asked (an account's username) may decide only if the policy allows it."""
+    username = user.get_username() if getattr(user, "is_authenticated", False) else ""
+    if not username or approval.requested_by != username:
+        return
+    from governance.policy import policy_settings
+
+    if not policy_settings(tenant).allow_self_approval:
+        raise SelfApprovalForbidden(approver=username)
 
 
 def _resolution_payload(

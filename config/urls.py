@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from automation.views import demo_echo
 from core.contracts import CATCH_ALL_PATTERN
 from core.views import contract_route_not_found
+from governance.api.workflow_runs.policy import PolicyApi
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -25,8 +26,11 @@ urlpatterns = [
     path("api/v1/", include("governance.api.workflow_runs.urls")),
     path("v1/", include("runs.api.workflow_runs.urls")),
     path("api/v1/", include("runs.api.workflow_runs.urls")),
+    # run-event policy gate (xyOps /api/app/...)
+    path("api/app/", include("runs.api.run_event.urls")),
     # our additions under workflow-runs' /api/v1/ prefix
     path("api/v1/", include("tenancy.api.workflow_runs.urls")),
+    path("api/v1/policy", PolicyApi.as_view()),
     # the demo workflows' local peer (only with OPSGATE_DEMO_ENDPOINTS)
     path("demo/echo", demo_echo),
     # URL misses under a contract's prefix answer in that contract's envelope.

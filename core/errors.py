@@ -32,10 +32,12 @@ class DomainError(Exception):
         *,
         code: str | int | None = None,
         details: list[ErrorDetail] | None = None,
+        extra: dict | None = None,
     ) -> None:
         self.message = message or self.default_message
         self.code = code if code is not None else self.default_code
         self.details = list(details or [])
+        self.extra = dict(extra or {})  # additive fields a contract's body may carry (approval_id)
         super().__init__(self.message)
 
 

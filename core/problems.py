@@ -44,6 +44,7 @@ class Problem:
     headers: dict[str, str] = field(default_factory=dict)
     route_miss: bool = False  # no route matched (each contract words this its own way)
     principal: str = ""  # "api_key" or "user" when the caller was identified
+    extra: dict[str, Any] = field(default_factory=dict)  # additive body fields (DomainError.extra)
 
 
 def _flatten(detail: Any, path: str = "") -> list[ErrorDetail]:
@@ -98,7 +99,12 @@ def _classify(exc: BaseException) -> Problem:
     if isinstance(exc, DomainError):
         headers = {"WWW-Authenticate": "Bearer"} if exc.kind == "unauthenticated" else {}
         return Problem(
-            kind=exc.kind, message=exc.message, code=exc.code, details=exc.details, headers=headers
+            kind=exc.kind,
+            message=exc.message,
+            code=exc.code,
+            details=exc.details,
+            headers=headers,
+            extra=exc.extra,
         )
     if isinstance(exc, drf.ValidationError):
         details = sorted(_flatten(exc.detail), key=lambda d: d.path)

@@ -2,8 +2,10 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 
+from governance.audit import audit_record, field_changes
 from governance.crypto import encrypt
-from governance.models import Credential, KillSwitch
+from governance.models import AuditEntry, AutomationPolicy, Credential, KillSwitch, PolicyDecision
+from governance.policies import EDITABLE, policy_fields
 from governance.services import credential_set_value, mask
 from tenancy.admin import TenantScopedAdmin
 
@@ -66,3 +68,49 @@ class CredentialAdmin(TenantScopedAdmin):
             super().save_model(request, obj, form, change)
             if value:
                 credential_set_value(credential=obj, value=value)
+
+
+@admin.register(AutomationPolicy)
+class AutomationPolicyAdmin(TenantScopedAdmin):
+    """One policy per tenant; the model's ``clean`` validates as ``PUT /api/v1/policy`` does."""
+
+    list_display = ["tenant", "mode", "on_deny", "allow_self_approval", "updated_at", "updated_by"]
+    fields = ["tenant", *EDITABLE, "updated_at", "updated_by"]
+    readonly_fields = ["updated_at", "updated_by"]
+
+    def save_model(self, request, obj, form, change):
+        before = policy_fields(AutomationPolicy.objects.get(pk=obj.pk)) if change else {}
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+        changes = field_changes(before, policy_fields(obj))
+        if changes:
+            audit_record(
+                tenant=obj.tenant,
+                actor=request.user.get_username(),
+                action="policy.update" if change else "policy.create",
+                obj=obj,
+                changes=changes,
+            )
+
+
+class ReadOnlyAdmin(TenantScopedAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PolicyDecision)
+class PolicyDecisionAdmin(ReadOnlyAdmin):
+    list_display = ["at", "tenant", "task_title", "risk_level", "mode", "allowed", "reason", "username"]
+    list_filter = ["allowed", "mode", "risk_level"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["at", "tenant", "actor", "action", "object_type", "object_id"]
+    list_filter = ["action", "object_type"]

@@ -67,6 +67,9 @@ class Run(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     automation_policy = models.JSONField(null=True, blank=True, help_text="The policy gate's decision.")
+    policy_approval_id = models.CharField(
+        max_length=200, blank=True, help_text="The approved Approval (event id) that satisfied the gate."
+    )
     idempotency_key = models.CharField(max_length=200, blank=True)
     request_hash = models.CharField(max_length=64, blank=True)
     # --- the engine's state ---
@@ -94,6 +97,11 @@ class Run(models.Model):
                 fields=["tenant", "idempotency_key"],
                 condition=~models.Q(idempotency_key=""),
                 name="run_idempotency_key_unique",
+            ),
+            models.UniqueConstraint(  # an approval satisfies the gate for one launch only
+                fields=["tenant", "policy_approval_id"],
+                condition=~models.Q(policy_approval_id=""),
+                name="run_policy_approval_used_once",
             ),
         ]
         indexes = [
@@ -231,6 +239,15 @@ class Workflow(WorkflowDefinition):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Launch settings (xyOps event fields), kept out of PUT's replaced definition:
+    enabled = models.BooleanField(default=True, help_text="Disabled workflows start only as test runs.")
+    manual_runs = models.BooleanField(default=True, help_text="May people and API clients start it?")
+    risk_level = models.CharField(
+        max_length=16,
+        blank=True,
+        choices=[(level, level) for level in ("low", "medium", "high", "critical")],
+        help_text="For the policy gate when a launch names none; empty: the category's, else medium.",
+    )
 
     class Meta:
         ordering = ["name", "id"]

@@ -81,6 +81,13 @@ def _waiting(run: Run, steps: list[Step]) -> dict | None:
             "approvalEventId": None,
             "until": utc_z(delay.wake_at),
         }
+    if run.waiting_for == "launch" and run.pending_approval:  # held by the policy gate
+        return {
+            "reason": "launch_approval",
+            "nodeId": None,
+            "approvalEventId": run.pending_approval["event_id"],
+            "until": None,
+        }
     if run.kind != RunKind.WORKFLOW and run.pending_approval:
         return {
             "reason": "approval",
@@ -114,6 +121,6 @@ def run_view(run: Run) -> dict:
         "workflowId": run.workflow_id,
         "workflowVersion": run.workflow_version,
         "input": run.input or {},
-        "automationPolicy": run.automation_policy,
+        "automation_policy": run.automation_policy,
         "logsTruncated": truncated,
     }

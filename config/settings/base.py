@@ -181,6 +181,7 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": None,
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {"PolicyRiskLevelEnum": "governance.models.RISK_LEVELS"},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -47,7 +47,7 @@ def _parameter_problem(detail) -> str:
 
 def render(problem: Problem) -> tuple[int, Any]:
     code = problem.code if problem.code is not None else _default_code(problem)
-    return KIND_STATUS[problem.kind], {"code": code, "description": _description(problem)}
+    return KIND_STATUS[problem.kind], {"code": code, "description": _description(problem), **problem.extra}
 
 
 exception_handler = exception_handler_for(render)

@@ -40,6 +40,7 @@ def render(problem: Problem) -> tuple[int, Any]:
     }
     if problem.details:
         error["details"] = [f"{d.path}: {d.message}" if d.path else d.message for d in problem.details]
+    error.update(problem.extra)
     error["requestId"] = problem.request_id
     return status, {"error": error}
 

@@ -13,8 +13,18 @@ from django.db import IntegrityError, transaction
 
 from core.errors import Conflict, ErrorDetail
 from core.ids import new_ulid
+from governance.models import OnDeny
+from governance.policy import decision_record, policy_settings
 from runs.engine.events import engine_event
 from runs.engine.graph import graph_problems
+from runs.engine.launch_gate import (
+    HELD,
+    ApprovalNotUsable,
+    GateRequest,
+    PolicyDenied,
+    gate_decide,
+    hold_events,
+)
 from runs.engine.runner import run_enqueue
 from runs.errors import GraphInvalid
 from runs.journal.append import journal_append
@@ -47,7 +57,15 @@ def run_replay(*, tenant: Tenant, key: str, fingerprint: str) -> Launch | None:
         return None
     if run.request_hash != fingerprint:
         raise IdempotencyKeyReused()
+    if run.waiting_for == HELD:  # still held for approval: the same refusal, naming the same approval
+        raise PolicyDenied(run.automation_policy, held=run, approval_event_id=_hold_approval_id(run))
     return Launch(run=run, replayed=True)
+
+
+def _hold_approval_id(run: Run) -> str:
+    from approvals.models import Approval
+
+    return Approval.objects.filter(run=run).values_list("event_id", flat=True).first() or ""
 
 
 def run_start(
@@ -59,10 +77,13 @@ def run_start(
     input: dict | None = None,
     idempotency_key: str = "",
     fingerprint: str = "",
+    gate: GateRequest | None = None,
 ) -> Launch:
-    """A queued run of ``workflow`` (its current version) or of an inline ``graph``.
+    """A queued run of ``workflow`` (its current version) or of an inline ``graph``, if the
+    tenant's policy gate allows it; its decision is stored on the run as ``automation_policy``.
 
-    Raises ``GraphInvalid`` with every problem, and ``IdempotencyKeyReused``.
+    Raises ``GraphInvalid`` with every problem, ``IdempotencyKeyReused``, ``ApprovalNotUsable``
+    and ``PolicyDenied`` (after writing a held run when the policy says ``request_approval``).
     """
     if idempotency_key and (
         earlier := run_replay(tenant=tenant, key=idempotency_key, fingerprint=fingerprint)
@@ -74,13 +95,25 @@ def run_start(
     if problems:
         raise GraphInvalid(details=[ErrorDetail("", problem) for problem in problems])
     user = user if getattr(user, "is_authenticated", False) else None
+    gate = gate or GateRequest()
+    policy = policy_settings(tenant)
+    username = user.get_username() if user else "api"
+    decision, decision_id = gate_decide(
+        policy, tenant=tenant, gate=gate, workflow=workflow, username=username
+    )
+    held = decision is not None and not decision["allowed"]
+    if held and policy.on_deny != OnDeny.REQUEST_APPROVAL:
+        raise PolicyDenied(decision)
     try:
         with transaction.atomic():
             run = Run.objects.create(
                 tenant=tenant,
                 run_id=f"run_{new_ulid()}",
                 kind=RunKind.WORKFLOW,
-                state=RunState.QUEUED,
+                state=RunState.WAITING if held else RunState.QUEUED,
+                waiting_for=HELD if held else "",
+                automation_policy=decision,
+                policy_approval_id=gate.approval_event_id,
                 workflow=workflow,
                 workflow_version=workflow.version if workflow else None,
                 workflow_name=workflow.name if workflow else "",
@@ -91,16 +124,42 @@ def run_start(
                 request_hash=fingerprint if idempotency_key else "",
                 journal_state=initial_state(),
             )
-            journal_append(
-                tenant=tenant, payloads=[_queued_event(run, user)], kind=RunKind.WORKFLOW, locked_run=run
-            )
-            transaction.on_commit(partial(run_enqueue, run.pk))
+            if held:
+                events = hold_events(run, decision, username, policy.approval_lifetime_minutes)
+                journal_append(
+                    tenant=tenant,
+                    payloads=events,
+                    kind=RunKind.WORKFLOW,
+                    context={"kind": "launch"},  # approvals.ApprovalKind.LAUNCH
+                    locked_run=run,
+                )
+            else:
+                journal_append(
+                    tenant=tenant, payloads=[_queued_event(run, user)], kind=RunKind.WORKFLOW, locked_run=run
+                )
+                if decision is not None:
+                    title = gate.title or run.workflow_name or "Inline workflow"
+                    decision_record(
+                        tenant=tenant,
+                        decision=decision,
+                        decision_id=decision_id,
+                        title=title,
+                        username=username,
+                        run_id=run.run_id,
+                    )
+                transaction.on_commit(partial(run_enqueue, run.pk))
     except IntegrityError:
         if idempotency_key and (
             earlier := run_replay(tenant=tenant, key=idempotency_key, fingerprint=fingerprint)
         ):
             return earlier  # a concurrent request with the same key won the insert
+        if gate.approval_event_id:
+            raise ApprovalNotUsable(
+                f"Approval was already used for a launch: {gate.approval_event_id}"
+            ) from None
         raise
+    if held:
+        raise PolicyDenied(decision, held=run, approval_event_id=events[1]["id"])
     return Launch(run=run, replayed=False)
 
 

@@ -7,6 +7,7 @@ from core.api import WorkflowRunsApi
 from core.errors import ErrorDetail, Invalid, NotFound
 from runs.api.workflow_runs.serializers import RunAcceptedOutput, RunOutput, RunStartInput
 from runs.engine.launch import Launch, request_fingerprint, run_replay, run_start
+from runs.engine.launch_gate import GateRequest
 from runs.models import Run
 from runs.runs_view import run_view
 from runs.workflows import workflow_get
@@ -63,6 +64,12 @@ class RunStartApi(WorkflowRunsApi):
             input=data.validated_data["input"],
             idempotency_key=key,
             fingerprint=fingerprint,
+            gate=GateRequest(
+                risk_level=data.validated_data.get("riskLevel"),
+                human_approved=data.validated_data.get("humanApproved", False)
+                and "approvals:resolve" in request.auth.scopes,
+                approval_event_id=data.validated_data.get("approvalId", ""),
+            ),
         )
         return _accepted(launch)
 

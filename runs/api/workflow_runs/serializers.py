@@ -81,10 +81,25 @@ class TemplateOutput(TemplateSummaryOutput):
     graph = serializers.JSONField()
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """JSON ``true``/``false`` only: ``"false"`` must not read as approved (ARCHITECTURE section 9)."""
+
+    default_error_messages = {"invalid": "Must be a JSON boolean (true or false)."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid")
+
+
 class RunStartInput(serializers.Serializer):
     graph = serializers.JSONField(required=False, help_text="An inline graph; or give workflowId.")
     workflowId = serializers.UUIDField(required=False)
     input = serializers.DictField(required=False, default=dict)
+    # Policy gate (additive): counted only as ARCHITECTURE section 9 says.
+    riskLevel = serializers.ChoiceField(choices=["low", "medium", "high", "critical"], required=False)
+    humanApproved = StrictBooleanField(required=False, help_text="Honoured with approvals:resolve only.")
+    approvalId = serializers.CharField(required=False, max_length=200, help_text="An approved Approval's id.")
 
     def validate(self, attrs):
         if ("graph" in attrs) == ("workflowId" in attrs):
@@ -102,6 +117,7 @@ class RunStartInput(serializers.Serializer):
             "graph": data.get("graph"),
             "workflowId": workflow_id and str(workflow_id),
             "input": data["input"],
+            **{name: data[name] for name in ("riskLevel", "humanApproved", "approvalId") if name in data},
         }
 
 
@@ -147,5 +163,7 @@ class RunOutput(serializers.Serializer):
     workflowId = serializers.UUIDField(allow_null=True)
     workflowVersion = serializers.IntegerField(allow_null=True)
     input = serializers.DictField()
-    automationPolicy = serializers.DictField(allow_null=True)
+    automation_policy = serializers.DictField(
+        allow_null=True, help_text="The policy gate's decision (xyOps names)."
+    )
     logsTruncated = serializers.BooleanField()

@@ -11,6 +11,7 @@ from governance.services import credential_create
 from runs.engine import runner
 from runs.engine.runner import run_advance
 from runs.models import Run, RunState, Step
+from tests.factories import member
 from tests.runs.engine.graphs import edge, graph, launch, linear, node, transform
 from tests.runs.journal_helpers import event
 
@@ -36,7 +37,7 @@ def test_a_rejection_while_a_parallel_step_runs_keeps_the_journal_consistent(
                 decision="rejected",
                 approver_id="alice",
                 reason="no",
-                user=admin_key[1].user,
+                user=member(tenant=work.run.tenant, role="operator"),
                 acting_for_others=True,
             )
         return original(work)

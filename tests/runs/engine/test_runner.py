@@ -10,6 +10,7 @@ from django_q.models import Schedule
 from approvals.models import Approval, ApprovalKind, ApprovalStatus
 from runs.engine.runner import run_advance, runs_sweep
 from runs.models import Run, RunEvent, RunState, Step
+from tests.factories import api_client
 from tests.runs.engine.graphs import branching, edge, graph, launch, linear, node, transform
 
 
@@ -134,8 +135,9 @@ def approval_graph(**config):
 
 def decide(client, run, decision, capture):
     step = Step.objects.get(run=run, node_id="ask")
+    operator = api_client(tenant=run.tenant, role="operator")  # not the key that started the run
     with capture(execute=True):
-        response = client.post(
+        response = operator.post(
             f"/v1/approvals/{step.approval_event_id}",
             {"decision": decision, "approver_id": "alice", "reason": "checked"},
             format="json",

@@ -34,7 +34,9 @@ def api(live_server, monkeypatch):
     monkeypatch.setattr(Conf, "ORM", "default")
     tenant = TenantFactory()
     raw, _ = api_key_for(member(tenant=tenant, role="admin"), tenant)
+    operator, _ = api_key_for(member(tenant=tenant, role="operator"), tenant)
     with httpx.Client(base_url=live_server.url, headers={"X-API-Key": raw}, timeout=10) as client:
+        client.operator_headers = {"X-API-Key": operator}  # decisions: not the key that asked
         yield client
 
 
@@ -113,6 +115,7 @@ def test_approve_reject_and_the_false_branch_through_a_real_worker(api, cluster,
         decided = api.post(
             f"/v1/approvals/{waiting['approvalEventId']}",
             json={"decision": decision, "approver_id": "alice", "reason": "checked the order"},
+            headers=api.operator_headers,
         )
         assert decided.status_code == 200, decided.text
 

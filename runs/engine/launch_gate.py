@@ -1,0 +1,159 @@
+"""The policy gate on every launch, and launches held for a person's approval.
+
+``run_start`` asks ``gate_decide`` before writing a run. A denied launch raises ``PolicyDenied``;
+with the tenant's ``on_deny: request_approval`` it is first written as a held run (state
+``waiting``, ``waiting_for="launch"``) whose journal asks for an approval of kind ``launch``.
+Approving it in any door (inbox, API) releases the run through ``launch_follow_journal``, with the
+gate's decision re-made as human-approved; rejecting or expiry fails it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import BadRequest, Forbidden
+from core.ids import new_ulid
+from governance.policy import (
+    PolicySettings,
+    decision_record,
+    launch_risk,
+    policy_gate_evaluate,
+)
+from runs.journal.append import Transition
+from runs.journal.projection import is_resolution_signal
+from runs.models import Run, RunKind, RunState
+
+HELD = "launch"  # Run.waiting_for of a launch held for approval
+
+
+@dataclass(frozen=True)
+class GateRequest:
+    """What a launch tells the gate. ``human_approved`` is only honoured from callers who may
+    decide approvals (``approvals:resolve``); ``approval_event_id`` cites an approved Approval."""
+
+    risk_level: str | None = None
+    human_approved: bool = False
+    approval_event_id: str = ""
+    title: str = ""
+
+
+class PolicyDenied(Forbidden):
+    default_code = "POLICY_DENIED"
+
+    def __init__(self, decision: dict, *, held: Run | None = None, approval_event_id: str = "") -> None:
+        extra = {"automation_policy": decision}
+        if held is not None:
+            extra.update(approval_id=approval_event_id, run_id=held.run_id)
+        super().__init__(f"Automation policy denied job launch: {decision['reason']}", extra=extra)
+        self.decision = decision
+
+
+class ApprovalNotUsable(BadRequest):
+    """The cited approval does not exist here, is not approved, or already launched a run."""
+
+
+def approval_check(*, tenant, approval_event_id: str) -> None:
+    from approvals.models import Approval, ApprovalStatus
+
+    approval = Approval.objects.filter(tenant=tenant, event_id=approval_event_id).first()
+    if approval is None:
+        raise ApprovalNotUsable(f"Approval not found: {approval_event_id}")
+    if approval.status != ApprovalStatus.APPROVED:
+        raise ApprovalNotUsable(f"Approval is not approved: {approval_event_id} ({approval.status})")
+    if Run.objects.filter(tenant=tenant, policy_approval_id=approval_event_id).exists():
+        raise ApprovalNotUsable(f"Approval was already used for a launch: {approval_event_id}")
+
+
+def gate_decide(
+    policy: PolicySettings, *, tenant, gate: GateRequest, workflow, username: str
+) -> tuple[dict | None, str]:
+    """The decision (None when the policy is off) and a decision id; denials are recorded here,
+    allowed decisions by the caller together with the run they let through."""
+    approved = gate.human_approved
+    if gate.approval_event_id:
+        approval_check(tenant=tenant, approval_event_id=gate.approval_event_id)
+        approved = True
+    risk = launch_risk(policy, requested=gate.risk_level, workflow=workflow)
+    decision = policy_gate_evaluate(policy, risk_level=risk, human_approved=approved)
+    decision_id = f"am_{new_ulid()}"
+    if decision is not None and not decision["allowed"]:
+        title = gate.title or (workflow.name if workflow is not None else "Inline workflow")
+        decision_record(
+            tenant=tenant, decision=decision, decision_id=decision_id, title=title, username=username
+        )
+    return decision, decision_id
+
+
+def hold_events(run: Run, decision: dict, requester: str, lifetime_minutes: int) -> list[dict]:
+    """The held run's journal: the launch, then the request for a person's approval."""
+    from runs.engine.events import engine_event
+
+    what = f"workflow '{run.workflow_name}'" if run.workflow_id else "an inline workflow"
+    common = {"run_id": run.run_id, "at": run.created_at, "workflow": run.workflow_name}
+    risk = decision["risk_level"] if decision["risk_level"] in ("low", "medium", "high") else "high"
+    return [
+        engine_event(
+            **common,
+            type="intent",
+            title="Launch held by the policy gate",
+            details=f"{requester} asked to start {what}: {decision['reason']}",
+            step="run_queued",
+        ),
+        engine_event(
+            **common,
+            type="approval_requested",
+            title=f"Approve the launch of {what}"[:200],
+            details=f"{decision['reason']} (risk level {decision['risk_level']})",
+            step="launch_approval",
+            risk_level=risk,
+            approval={"status": "pending", "requested_by": requester},
+            expires_at=run.created_at + timedelta(minutes=lifetime_minutes),
+        ),
+    ]
+
+
+def launch_follow_journal(transition: Transition) -> None:
+    """Releases or fails a held launch when its approval closes (journal subscriber)."""
+    run = transition.run
+    if run.kind != RunKind.WORKFLOW or run.waiting_for != HELD or transition.after["inconsistency"]:
+        return
+    closed = (transition.before["pending"] or {}).get("event_id")
+    if not closed or (transition.after["pending"] or {}).get("event_id") == closed:
+        return
+    payload = transition.event.payload
+    approved = is_resolution_signal(payload) and payload["approval"]["status"] == "approved"
+    now = timezone.now()
+    if approved:
+        decision = dict(run.automation_policy or {})
+        decision.update(allowed=True, human_approved=True, reason="Allowed by policy")
+        run.automation_policy, run.policy_approval_id = decision, closed
+        run.state, run.waiting_for = RunState.QUEUED, ""
+        run.save(
+            update_fields=["automation_policy", "policy_approval_id", "state", "waiting_for", "updated_at"]
+        )
+        decision_record(
+            tenant=run.tenant,
+            decision=decision,
+            decision_id=f"am_{new_ulid()}",
+            title=run.workflow_name or "Inline workflow",
+            username=payload["approval"].get("resolved_by") or "",
+            run_id=run.run_id,
+        )
+        from runs.engine.runner import run_enqueue
+
+        transaction.on_commit(partial(run_enqueue, run.pk))
+        return
+    outcome = payload["approval"]["status"] if is_resolution_signal(payload) else transition.after["status"]
+    run.state, run.waiting_for, run.finished_at = RunState.FAILED, "", now
+    run.error = f"Launch not approved ({outcome})"
+    run.save(update_fields=["state", "waiting_for", "finished_at", "error", "updated_at"])
+
+
+def launch_reconcile(run: Run, transitions: list[Transition]) -> None:
+    for transition in transitions:
+        launch_follow_journal(transition)
