@@ -100,7 +100,7 @@ def api_key_use(raw_key: str) -> ApiKey:
     """Counts one use of the key whose hash matches ``raw_key``, in one conditional UPDATE, so that
     concurrent requests can never pass its quota; raises ``AuthenticationFailed`` with the reason.
 
-    Returns an unsaved-looking ``ApiKey`` carrying id, tenant_id, user_id and scopes (the hot path
+    Returns an unsaved-looking ``ApiKey`` carrying id, tenant_id, user_id, scopes and name (the hot path
     loads nothing else). A wrong secret never matches a hash, so it cannot spend anyone's quota.
     """
     now = timezone.now()
@@ -111,14 +111,16 @@ def api_key_use(raw_key: str) -> ApiKey:
             f"UPDATE {table} SET usage_count = usage_count + 1, last_used_at = %s "  # noqa: S608 - table name is ours
             "WHERE key_hash = %s AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > %s) "
             "AND (usage_limit IS NULL OR usage_count < usage_limit) "
-            "RETURNING id, tenant_id, user_id, scopes",
+            "RETURNING id, tenant_id, user_id, scopes, name",
             [now, key_hash, now],
         )
         row = cursor.fetchone()
     if row is not None:
-        key_id, tenant_id, user_id, scopes = row
+        key_id, tenant_id, user_id, scopes, name = row
         scopes = json.loads(scopes) if isinstance(scopes, str) else scopes
-        return ApiKey(id=key_id, tenant_id=tenant_id, user_id=user_id, scopes=scopes, key_hash=key_hash)
+        return ApiKey(
+            id=key_id, tenant_id=tenant_id, user_id=user_id, scopes=scopes, key_hash=key_hash, name=name
+        )
     known = ApiKey.objects.filter(key_hash=key_hash).values("revoked_at", "expires_at").first()
     if known is None:
         raise AuthenticationFailed("Invalid API key")
