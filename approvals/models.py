@@ -25,6 +25,7 @@ class ApprovalKind(models.TextChoices):
     LAUNCH = "launch", "Launch held by the policy gate"
     BUILD = "build", "Build decision (operator-api)"
     GOVERNANCE = "governance", "Governance request"
+    AUTOMATION = "automation", "Automation rule action"
 
 
 class DecidedVia(models.TextChoices):

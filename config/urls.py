@@ -26,6 +26,8 @@ urlpatterns = [
     path("api/v1/", include("governance.api.workflow_runs.urls")),
     path("v1/", include("runs.api.workflow_runs.urls")),
     path("api/v1/", include("runs.api.workflow_runs.urls")),
+    # automation-rule-execute
+    path("api/v1/automation/", include("automation.api.urls")),
     # run-event policy gate (xyOps /api/app/...)
     path("api/app/", include("runs.api.run_event.urls")),
     # our additions under workflow-runs' /api/v1/ prefix

@@ -1,7 +1,9 @@
-"""The one condition evaluator (workflow condition nodes now, automation rules later). No eval:
-a fixed set of operators over plain values.
+"""The one condition evaluator (workflow condition nodes, automation rules). No eval: a fixed set
+of operators over plain values; the automation rules' fifteen (alga-psa's) plus our emptiness tests.
 
 Numbers compare as numbers when both sides read as numbers (``"10" > 9``); otherwise as text.
+``exists``/``not_exists`` test for a value (None is absent). ``regex_match`` uses RE2, whose time is
+linear in the input: a rule's pattern cannot hang a worker.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+import re2
 
 OPERATORS: tuple[str, ...] = (
     "equals",
@@ -23,7 +27,24 @@ OPERATORS: tuple[str, ...] = (
     "not_in",
     "is_empty",
     "is_not_empty",
+    "starts_with",
+    "ends_with",
+    "exists",
+    "not_exists",
+    "regex_match",
 )
+REGEX_MAX = 500
+
+
+def regex_problem(pattern: Any) -> str | None:
+    """Why ``pattern`` cannot be used by ``regex_match``, or None."""
+    if not isinstance(pattern, str) or not pattern or len(pattern) > REGEX_MAX:
+        return f"must be a regular expression of 1 to {REGEX_MAX} characters"
+    try:
+        re2.compile(pattern)
+    except re2.error as exc:
+        return f"is not a valid regular expression ({exc})"
+    return None
 
 
 class UnknownOperator(ValueError):
@@ -69,6 +90,19 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or (isinstance(value, (list, dict, tuple, set)) and not value)
 
 
+def _regex_match(value: Any, pattern: Any) -> bool:
+    if value is None or regex_problem(pattern):
+        return False
+    return re2.search(pattern, value if isinstance(value, str) else str(value)) is not None
+
+
+def _text_test(test: Callable[[str, str], bool]) -> Callable[[Any, Any], bool]:
+    def check(left: Any, right: Any) -> bool:
+        return left is not None and right is not None and test(str(left), str(right))
+
+    return check
+
+
 def _ordered(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
     def check(left: Any, right: Any) -> bool:
         if left is None or right is None:
@@ -91,6 +125,11 @@ _CHECKS: dict[str, Callable[[Any, Any], bool]] = {
     "not_in": lambda a, b: not _contains(b, a),
     "is_empty": lambda a, _: _empty(a),
     "is_not_empty": lambda a, _: not _empty(a),
+    "starts_with": _text_test(str.startswith),
+    "ends_with": _text_test(str.endswith),
+    "exists": lambda a, _: a is not None,
+    "not_exists": lambda a, _: a is None,
+    "regex_match": _regex_match,
 }
 
 

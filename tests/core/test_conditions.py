@@ -29,6 +29,16 @@ CASES = [
     ([], "is_empty", None, True),
     (0, "is_empty", None, False),
     ({"a": 1}, "is_not_empty", None, True),
+    ("deploy-prod", "starts_with", "deploy", True),
+    (None, "starts_with", "", False),
+    ("report.csv", "ends_with", ".csv", True),
+    (0, "exists", None, True),
+    (None, "exists", None, False),
+    (None, "not_exists", None, True),
+    ("INC-2041", "regex_match", r"^INC-\d+$", True),
+    ("INC-x", "regex_match", r"^INC-\d+$", False),
+    ("a" * 5000 + "!", "regex_match", r"(a+)+$", False),  # backtracking engines hang here; RE2 does not
+    ("abc", "regex_match", "(", False),  # an invalid pattern matches nothing
 ]
 
 

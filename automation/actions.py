@@ -1,0 +1,209 @@
+"""What each action type does, and what it would do (dry runs). Strings in an action's config are
+templates over ``trigger`` (the execution's trigger data), ``rule`` and ``execution``.
+
+Each executor returns a short result for the execution's log or raises ``ActionFailed``; the
+launch path (``workflow_execution``) goes through ``run_start``, so the policy gate applies, and
+``webhook_call`` through the engine's http client and egress guard.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.mail import EmailMultiAlternatives
+from django.utils import timezone
+
+from automation.schemas import ACTIONS
+from core.errors import DomainError
+from core.ids import new_ulid
+from runs.engine.egress import EgressRefused
+from runs.engine.http_client import HttpCallFailed, http_call
+from runs.engine.templates import TemplateRenderError, render
+from runs.journal.schema import event_parse, event_payload, utc_z
+
+AUTOMATION_WORKFLOW = "automation"  # meta.workflow of events rules write: rules never fire on them
+
+
+class ActionFailed(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    rule: Any  # AutomationRule
+    execution: Any  # AutomationExecution
+
+    def templates(self) -> dict:
+        return {
+            "trigger": self.execution.trigger_data or {},
+            "rule": {"id": str(self.rule.rule_id), "name": self.rule.name},
+            "execution": {"id": str(self.execution.execution_id)},
+        }
+
+
+def action_config(action: dict, context: ActionContext):
+    """The action's validated config with its templates rendered."""
+    try:
+        rendered = render(action["config"], context.templates())
+    except TemplateRenderError as exc:
+        raise ActionFailed(exc.message) from None
+    return ACTIONS[action["type"]].model_validate(rendered)
+
+
+def action_describe(action: dict) -> str:
+    """What a dry run reports for one action (templates not rendered: nothing is evaluated twice)."""
+    config = action["config"]
+    return {
+        "workflow_execution": lambda: f"Would start workflow {config.get('workflow_id')}",
+        "webhook_call": lambda: f"Would call {config.get('method', 'POST')} {config.get('url')}",
+        "email_notification": lambda: (
+            f"Would e-mail {', '.join(config.get('to') or [])}: {config.get('subject')}"
+        ),
+        "request_approval": lambda: f"Would request an approval: {config.get('title')}",
+        "append_event": lambda: (
+            f"Would append a {config.get('type', 'action')} event to run {config.get('run_id')}"
+        ),
+    }[action["type"]]()
+
+
+def _workflow_execution(config, context: ActionContext) -> dict:
+    from runs.engine.launch import run_start
+    from runs.engine.launch_gate import GateRequest
+    from runs.models import Workflow
+
+    workflow = Workflow.objects.filter(tenant=context.rule.tenant, pk=config.workflow_id).first()
+    if workflow is None:
+        raise ActionFailed(f"Workflow not found: {config.workflow_id}")
+    if not workflow.enabled:
+        raise ActionFailed(f"Workflow is disabled: {workflow.name}")
+    try:
+        launch = run_start(
+            tenant=context.rule.tenant,
+            user=context.rule.created_by,
+            workflow=workflow,
+            input=config.input,
+            gate=GateRequest(
+                risk_level=config.risk_level, title=f"Rule '{context.rule.name}': {workflow.name}"
+            ),
+        )
+    except DomainError as exc:  # the policy gate, an invalid graph
+        raise ActionFailed(exc.message) from None
+    return {"message": f"Started run {launch.run.run_id}", "run_id": launch.run.run_id}
+
+
+def _webhook_call(config, context: ActionContext) -> dict:
+    headers = dict(config.headers or {})
+    auth = config.authentication
+    if auth is not None and auth.type != "none":
+        creds = auth.credentials or {}
+        if auth.type == "bearer":
+            headers["Authorization"] = f"Bearer {creds.get('token', '')}"
+        elif auth.type == "basic":
+            pair = f"{creds.get('username', '')}:{creds.get('password', '')}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+        elif auth.type == "api_key":
+            headers[creds.get("header", "X-API-Key")] = creds.get("key", "")
+    body = config.body
+    try:
+        result = http_call(
+            method=config.method,
+            url=str(config.url),
+            headers=headers,
+            content=body if isinstance(body, str) else None,
+            json_body=None if body is None or isinstance(body, str) else body,
+            timeout_seconds=config.timeout_seconds,
+            retry_attempts=config.retry_attempts,
+        )
+    except (HttpCallFailed, EgressRefused) as exc:
+        raise ActionFailed(str(exc)) from None
+    if result.status >= 400:
+        raise ActionFailed(f"{config.method} {config.url} answered {result.status}")
+    return {"message": f"{config.method} {config.url} answered {result.status}", "status": result.status}
+
+
+def _email_notification(config, context: ActionContext) -> dict:
+    message = EmailMultiAlternatives(
+        subject=config.subject,
+        body="" if config.is_html else config.body,
+        to=config.to,
+        cc=config.cc or None,
+        bcc=config.bcc or None,
+    )
+    if config.is_html:
+        message.attach_alternative(config.body, "text/html")
+    try:
+        message.send()
+    except Exception as exc:  # SMTP and socket errors alike: the action failed, the worker did not
+        raise ActionFailed(f"E-mail not sent: {exc}") from None
+    return {"message": f"E-mailed {', '.join(config.to)}"}
+
+
+def _journal_event(
+    *, run_id: str, type: str, title: str, details: str, context: ActionContext, **extra
+) -> dict:
+    event = {
+        "id": f"evt_{new_ulid()}",
+        "run_id": run_id,
+        "timestamp": utc_z(timezone.now()),
+        "type": type,
+        "actor": "system",
+        "title": title,
+        "details": details or title,
+        "approval": {"status": "not_required"},
+        "meta": {"workflow": AUTOMATION_WORKFLOW, "step": f"rule_{context.rule.rule_id}"},
+        **extra,
+    }
+    return event_payload(event_parse(event))
+
+
+def _request_approval(config, context: ActionContext) -> dict:
+    from runs.journal.append import journal_append
+
+    run_id = f"automation_{context.execution.execution_id}"
+    expires = None
+    if config.expires_in_minutes:
+        expires = utc_z(timezone.now() + timezone.timedelta(minutes=config.expires_in_minutes))
+    payload = _journal_event(
+        run_id=run_id,
+        type="approval_requested",
+        title=config.title,
+        details=config.reason,
+        context=context,
+        risk_level=config.risk_level,
+        requires_approval=True,
+        approval={"status": "pending", "requested_by": f"rule:{context.rule.name}"[:200]},
+    )
+    if expires:
+        payload["meta"]["expires_at"] = expires
+    journal_append(tenant=context.rule.tenant, payloads=[payload], context={"kind": "automation"})
+    return {"message": f"Requested approval {payload['id']} in run {run_id}", "approval_id": payload["id"]}
+
+
+def _append_event(config, context: ActionContext) -> dict:
+    from runs.journal.append import journal_append
+
+    payload = _journal_event(
+        run_id=config.run_id, type=config.type, title=config.title, details=config.details, context=context
+    )
+    try:
+        journal_append(tenant=context.rule.tenant, payloads=[payload], external=True)
+    except DomainError as exc:
+        raise ActionFailed(exc.message) from None
+    return {"message": f"Appended {payload['id']} to run {config.run_id}", "event_id": payload["id"]}
+
+
+EXECUTORS = {
+    "workflow_execution": _workflow_execution,
+    "webhook_call": _webhook_call,
+    "email_notification": _email_notification,
+    "request_approval": _request_approval,
+    "append_event": _append_event,
+}
+
+
+def action_execute(action: dict, context: ActionContext) -> dict:
+    """Runs one action; raises ``ActionFailed`` with a message for the log."""
+    config = action_config(action, context)
+    return EXECUTORS[action["type"]](config, context)

@@ -1,0 +1,379 @@
+"""Rules and executions: every write goes through here (API, admin, triggers, the worker).
+
+A rule's time trigger is kept in step with a django-q2 ``Schedule`` on every save; its executions
+are created here and run by ``execution_run`` (a django-q2 task for real executions, inline for
+dry runs, which write nothing but their own row).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import traceback
+from datetime import datetime
+from functools import partial
+
+from croniter import croniter
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django_q.models import Schedule
+from django_q.tasks import async_task
+
+from automation.actions import ActionContext, ActionFailed, action_describe, action_execute
+from automation.models import AutomationExecution, AutomationRule, ExecutionStatus, RuleStatus, TriggerType
+from automation.schemas import time_trigger
+from core.conditions import condition_evaluate
+from core.errors import Conflict, NotFound
+from governance.audit import audit_record
+from tenancy.models import Tenant
+
+SCHEDULED_TASK = "automation.tasks.rule_fire_scheduled"
+EXECUTION_TASK = "automation.tasks.execution_run"
+LOG_MESSAGE_MAX = 2000
+
+
+class RuleNotFound(NotFound):
+    default_message = "Automation rule not found"
+
+
+class ExecutionNotFound(NotFound):
+    default_message = "Automation execution not found"
+
+
+class RuleInactive(Conflict):
+    default_message = "Automation rule is not active"
+
+
+class RuleBusy(Conflict):
+    default_message = "Cannot delete rule with running executions"
+
+
+class ExecutionIdempotencyReused(Conflict):
+    default_code = "IDEMPOTENCY_KEY_REUSED"
+    default_message = "Idempotency-Key was already used with a different request body"
+
+
+def _actor(user) -> str:
+    return user.get_username() if getattr(user, "is_authenticated", False) else "system"
+
+
+# -- rules ----------------------------------------------------------------------------------------
+
+
+def rule_create(*, tenant: Tenant, fields: dict, user=None) -> tuple[AutomationRule, str | None]:
+    """A validated rule (``automation.schemas.rule_validate``); returns the webhook secret once."""
+    with transaction.atomic():
+        rule = AutomationRule(
+            tenant=tenant, created_by=user if getattr(user, "is_authenticated", False) else None
+        )
+        for name, value in fields.items():
+            setattr(rule, name, value)
+        secret = _webhook_token_set(rule)
+        rule.save()
+        schedule_sync(rule)
+        audit_record(
+            tenant=tenant, actor=_actor(user), action="rule.create", obj=rule, changes={"name": rule.name}
+        )
+    return rule, secret
+
+
+def rule_update(*, rule: AutomationRule, fields: dict, user=None) -> tuple[AutomationRule, str | None]:
+    with transaction.atomic():
+        locked = AutomationRule.objects.select_for_update().get(pk=rule.pk)
+        changes = {
+            name: [getattr(locked, name), value]
+            for name, value in fields.items()
+            if getattr(locked, name) != value
+        }
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        secret = _webhook_token_set(locked) if not locked.webhook_token_hash else None
+        locked.save()
+        schedule_sync(locked)
+        if changes:
+            audit_record(
+                tenant=locked.tenant, actor=_actor(user), action="rule.update", obj=locked, changes=changes
+            )
+    return locked, secret
+
+
+def rule_delete(*, rule: AutomationRule, user=None) -> None:
+    """Hard delete, as the origin; refused while an execution is pending or running."""
+    with transaction.atomic():
+        locked = AutomationRule.objects.select_for_update().get(pk=rule.pk)
+        if locked.executions.filter(status__in=(ExecutionStatus.PENDING, ExecutionStatus.RUNNING)).exists():
+            raise RuleBusy()
+        if locked.schedule_id:
+            Schedule.objects.filter(pk=locked.schedule_id).delete()
+        audit_record(
+            tenant=locked.tenant,
+            actor=_actor(user),
+            action="rule.delete",
+            obj=locked,
+            changes={"name": locked.name},
+        )
+        locked.delete()
+
+
+def _webhook_token_set(rule: AutomationRule) -> str | None:
+    if rule.trigger_type != TriggerType.WEBHOOK:
+        return None
+    secret = secrets.token_urlsafe(32)
+    rule.webhook_token_hash = hashlib.sha256(secret.encode()).hexdigest()
+    return secret
+
+
+def webhook_token_matches(rule: AutomationRule, token: str) -> bool:
+    if not rule.webhook_token_hash or not token:
+        return False
+    return secrets.compare_digest(rule.webhook_token_hash, hashlib.sha256(token.encode()).hexdigest())
+
+
+def schedule_sync(rule: AutomationRule) -> None:
+    """The rule's ``Schedule``: present and current for an active time rule, absent otherwise."""
+    trigger = time_trigger(rule) if rule.status == RuleStatus.ACTIVE else None
+    if trigger is None:
+        if rule.schedule_id:
+            Schedule.objects.filter(pk=rule.schedule_id).delete()
+            AutomationRule.objects.filter(pk=rule.pk).update(schedule=None)
+            rule.schedule = None
+        return
+    cron = trigger.cron()
+    now = timezone.now()
+    fields = {
+        "name": f"automation rule {rule.rule_id}",
+        "func": SCHEDULED_TASK,
+        "args": repr(str(rule.rule_id)),
+        "repeats": trigger.max_executions or -1,
+    }
+    if cron is None:  # once
+        fields.update(schedule_type=Schedule.ONCE, cron=None, next_run=trigger.start_date, repeats=1)
+    else:
+        start = max(now, trigger.start_date) if trigger.start_date else now
+        fields.update(
+            schedule_type=Schedule.CRON, cron=cron, next_run=croniter(cron, start).get_next(datetime)
+        )
+    schedule = Schedule.objects.filter(pk=rule.schedule_id).first() if rule.schedule_id else None
+    if schedule is None:
+        schedule = Schedule.objects.create(**fields)
+        AutomationRule.objects.filter(pk=rule.pk).update(schedule=schedule)
+        rule.schedule = schedule
+    else:
+        for name, value in fields.items():
+            setattr(schedule, name, value)
+        schedule.save()
+
+
+# -- executions -----------------------------------------------------------------------------------
+
+
+def _log(
+    execution: AutomationExecution, level: str, message: str, action_index: int | None = None, **metadata
+):
+    entry = {"timestamp": timezone.now().isoformat(), "level": level, "message": message[:LOG_MESSAGE_MAX]}
+    if action_index is not None:
+        entry["action_index"] = action_index
+    if metadata:
+        entry["metadata"] = metadata
+    execution.logs = [*execution.logs, entry]
+
+
+def _field(data, path: str):
+    value = data
+    for part in path.split("."):
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
+def conditions_hold(rule: AutomationRule, data: dict) -> bool:
+    results = [
+        condition_evaluate(_field(data, c["field"]), c["operator"], c.get("value")) for c in rule.conditions
+    ]
+    if not results:
+        return True
+    if rule.condition_logic == "or":
+        return any(results)
+    if rule.condition_logic == "not":
+        return not any(results)
+    return all(results)
+
+
+def execution_start(
+    *,
+    rule: AutomationRule,
+    trigger_data: dict,
+    context: dict,
+    dry_run: bool = False,
+    override_conditions: bool = False,
+    dedupe_key: str = "",
+    idempotency_key: str = "",
+    request_hash: str = "",
+) -> tuple[AutomationExecution, bool]:
+    """Creates an execution; ``(execution, created)``. A real one is ``pending`` and queued on
+    commit; a dry run is evaluated now (conditions, and what each action would do) and ``completed``.
+    ``dedupe_key``/``idempotency_key``: a second start returns the first execution (unique index)."""
+    if idempotency_key:
+        earlier = AutomationExecution.objects.filter(
+            tenant=rule.tenant, idempotency_key=idempotency_key
+        ).first()
+        if earlier is not None:
+            if earlier.request_hash != request_hash:
+                raise ExecutionIdempotencyReused()
+            return earlier, False
+    now = timezone.now()
+    execution = AutomationExecution(
+        tenant=rule.tenant,
+        rule=rule,
+        trigger_data=trigger_data,
+        status=ExecutionStatus.COMPLETED if dry_run else ExecutionStatus.PENDING,
+        started_at=now,
+        actions_total=len(rule.actions),
+        execution_context={**context, "dry_run": dry_run, "override_conditions": override_conditions},
+        dedupe_key=dedupe_key,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash if idempotency_key else "",
+    )
+    if dry_run:
+        _dry_run(rule, execution, override_conditions)
+    try:
+        with transaction.atomic():
+            execution.save(force_insert=True)
+            AutomationRule.objects.filter(pk=rule.pk).update(
+                execution_count=F("execution_count") + 1,
+                last_executed=now,
+            )
+            if not dry_run:
+                transaction.on_commit(partial(execution_enqueue, execution.pk))
+    except IntegrityError:
+        existing = (
+            AutomationExecution.objects.filter(rule=rule, dedupe_key=dedupe_key).first()
+            if dedupe_key
+            else None
+        )
+        if existing is None and idempotency_key:
+            existing = AutomationExecution.objects.filter(
+                tenant=rule.tenant, idempotency_key=idempotency_key
+            ).first()
+        if existing is None:
+            raise
+        return existing, False
+    return execution, True
+
+
+def _dry_run(rule: AutomationRule, execution: AutomationExecution, override: bool) -> None:
+    execution.completed_at, execution.duration_ms = execution.started_at, 0
+    _log(execution, "info", "Dry run: nothing is executed")
+    if not override and not conditions_hold(rule, execution.trigger_data):
+        _log(execution, "info", "Conditions not met: a real execution would be skipped")
+        return
+    _log(execution, "info", "Conditions skipped (override_conditions)" if override else "Conditions met")
+    for index, action in enumerate(rule.actions):
+        _log(execution, "info", action_describe(action), action_index=index, type=action["type"])
+
+
+def execution_enqueue(execution_pk) -> None:
+    async_task(EXECUTION_TASK, str(execution_pk), task_name=f"automation-{execution_pk}", group="automation")
+
+
+def execution_run(execution_pk) -> None:
+    """Runs a pending execution's actions in order (the django-q2 task). A second delivery of the
+    same task finds it no longer pending and does nothing."""
+    claimed = AutomationExecution.objects.filter(pk=execution_pk, status=ExecutionStatus.PENDING).update(
+        status=ExecutionStatus.RUNNING
+    )
+    if not claimed:
+        return
+    execution = AutomationExecution.objects.select_related("rule", "rule__tenant", "rule__created_by").get(
+        pk=execution_pk
+    )
+    rule = execution.rule
+    override = execution.execution_context.get("override_conditions", False)
+    if not override and not conditions_hold(rule, execution.trigger_data):
+        _log(execution, "info", "Conditions not met: skipped")
+        _finish(execution, ExecutionStatus.SKIPPED)
+        return
+    context = ActionContext(rule=rule, execution=execution)
+    for index, action in enumerate(rule.actions):
+        outcome = _action_with_retries(action, context, index, execution)
+        if outcome is None:
+            execution.actions_successful += 1
+        else:
+            execution.actions_failed += 1
+            if execution.failed_action_index is None:
+                execution.failed_action_index, execution.error_message = index, outcome
+            if not action.get("continue_on_error"):
+                _log(execution, "error", "Stopped: the action failed and continue_on_error is off", index)
+                break
+        execution.save(
+            update_fields=[
+                "logs",
+                "actions_successful",
+                "actions_failed",
+                "failed_action_index",
+                "error_message",
+            ]
+        )
+    _finish(execution, ExecutionStatus.FAILED if execution.actions_failed else ExecutionStatus.COMPLETED)
+
+
+def _action_with_retries(action: dict, context: ActionContext, index: int, execution) -> str | None:
+    """None when the action succeeded, else the last error (after ``retry_attempts`` retries)."""
+    attempts = 1 + int(action.get("retry_attempts") or 0)
+    error = ""
+    for attempt in range(1, attempts + 1):
+        try:
+            result = action_execute(action, context)
+        except ActionFailed as exc:
+            error = str(exc)
+        except Exception as exc:  # a bug in an executor fails the action, not the worker
+            error = f"{type(exc).__name__}: {exc}"
+            execution.error_stack = traceback.format_exc()[-LOG_MESSAGE_MAX:]
+        else:
+            _log(execution, "info", result.pop("message"), index, type=action["type"], **result)
+            return None
+        _log(
+            execution,
+            "warn" if attempt < attempts else "error",
+            f"{action['type']} failed: {error}",
+            index,
+            attempt=attempt,
+        )
+    return error
+
+
+def _finish(execution: AutomationExecution, status: str) -> None:
+    now = timezone.now()
+    execution.status, execution.completed_at = status, now
+    execution.duration_ms = max(0, int((now - execution.started_at).total_seconds() * 1000))
+    execution.save()
+
+
+def rule_get(*, tenant: Tenant, rule_id) -> AutomationRule:
+    rule = AutomationRule.objects.filter(tenant=tenant, pk=rule_id).first()
+    if rule is None:
+        raise RuleNotFound()
+    return rule
+
+
+def manual_execute(*, rule: AutomationRule, request, user, idempotency_key: str = "", request_hash: str = ""):
+    """The execute endpoint: inactive rules need ``override_conditions`` (409 otherwise)."""
+    if rule.status != RuleStatus.ACTIVE and not request.override_conditions:
+        raise RuleInactive()
+    return execution_start(
+        rule=rule,
+        trigger_data=request.execution_data or {},
+        context={
+            "manual_execution": True,
+            "triggered_by": str(user.pk) if getattr(user, "pk", None) else None,
+        },
+        dry_run=request.dry_run,
+        override_conditions=request.override_conditions,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+    )

@@ -1,0 +1,49 @@
+"""django-q2 entry points for automation (their dotted paths are stored in schedules and queues)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from automation.models import AutomationRule, RuleStatus
+from automation.services import execution_run as _execution_run
+from automation.services import execution_start
+
+
+def execution_run(execution_pk: str) -> None:
+    _execution_run(execution_pk)
+
+
+def rule_fire_scheduled(rule_id: str) -> str:
+    """A time trigger fired: one execution per rule and minute, however often the task is delivered."""
+    rule = (
+        AutomationRule.objects.select_related("tenant").filter(pk=rule_id, status=RuleStatus.ACTIVE).first()
+    )
+    if rule is None:
+        return "inactive or deleted"
+    minute = timezone.now().replace(second=0, microsecond=0)
+    execution, created = execution_start(
+        rule=rule,
+        trigger_data={"trigger": "schedule", "fired_at": minute.isoformat()},
+        context={"scheduled_execution": True},
+        dedupe_key=f"schedule:{minute.isoformat()}",
+    )
+    return f"{execution.execution_id} {'queued' if created else 'already fired'}"
+
+
+def rule_fire_event(rule_id: str, event_pk: int) -> str:
+    """A journal event matched an event trigger: one execution per rule and event."""
+    from runs.models import RunEvent
+
+    rule = (
+        AutomationRule.objects.select_related("tenant").filter(pk=rule_id, status=RuleStatus.ACTIVE).first()
+    )
+    event = RunEvent.objects.select_related("run").filter(pk=event_pk).first()
+    if rule is None or event is None:
+        return "rule or event gone"
+    execution, created = execution_start(
+        rule=rule,
+        trigger_data={"trigger": "event", "run_id": event.run.run_id, "event": event.payload},
+        context={"event_execution": True, "event_id": event.event_id},
+        dedupe_key=f"event:{event.pk}",
+    )
+    return f"{execution.execution_id} {'queued' if created else 'already fired'}"
