@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('approvals', '0003_expiry_schedule'),
+        ("approvals", "0003_expiry_schedule"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='approval',
-            name='kind',
-            field=models.CharField(choices=[('agent', 'Agent request (run journal)'), ('workflow', 'Workflow approval node'), ('launch', 'Launch held by the policy gate'), ('build', 'Build decision (operator-api)'), ('governance', 'Governance request'), ('automation', 'Automation rule action')], default='agent', max_length=16),
+            model_name="approval",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("agent", "Agent request (run journal)"),
+                    ("workflow", "Workflow approval node"),
+                    ("launch", "Launch held by the policy gate"),
+                    ("build", "Build decision (operator-api)"),
+                    ("governance", "Governance request"),
+                    ("automation", "Automation rule action"),
+                ],
+                default="agent",
+                max_length=16,
+            ),
         ),
     ]

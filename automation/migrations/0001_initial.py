@@ -7,95 +7,203 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('django_q', '0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more'),
-        ('tenancy', '0003_api_key_hash_unique'),
+        ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
+        ("tenancy", "0003_api_key_hash_unique"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AutomationRule',
+            name="AutomationRule",
             fields=[
-                ('rule_id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=255)),
-                ('description', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('inactive', 'Inactive'), ('draft', 'Draft'), ('error', 'Error')], default='draft', max_length=16)),
-                ('priority', models.CharField(choices=[('low', 'Low'), ('normal', 'Normal'), ('high', 'High'), ('critical', 'Critical')], default='normal', max_length=16)),
-                ('trigger_type', models.CharField(choices=[('time_based', 'Time Based'), ('event_based', 'Event Based'), ('condition_based', 'Condition Based'), ('manual', 'Manual'), ('recurring', 'Recurring'), ('webhook', 'Webhook')], max_length=16)),
-                ('trigger_config', models.JSONField(blank=True, default=dict)),
-                ('conditions', models.JSONField(blank=True, default=list)),
-                ('condition_logic', models.CharField(choices=[('and', 'and'), ('or', 'or'), ('not', 'not')], default='and', max_length=8)),
-                ('actions', models.JSONField(default=list)),
-                ('max_concurrent_executions', models.PositiveIntegerField(default=1)),
-                ('execution_timeout_minutes', models.PositiveIntegerField(default=60)),
-                ('retry_failed_executions', models.BooleanField(default=False)),
-                ('is_template', models.BooleanField(default=False)),
-                ('template_category', models.CharField(blank=True, max_length=100)),
-                ('tags', models.JSONField(blank=True, default=list)),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('notification_settings', models.JSONField(blank=True, default=dict)),
-                ('execution_count', models.PositiveIntegerField(default=0)),
-                ('last_executed', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('webhook_token_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('schedule', models.OneToOneField(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='django_q.schedule')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='automation_rules', to='tenancy.tenant')),
+                (
+                    "rule_id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
+                ),
+                ("name", models.CharField(max_length=255)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("inactive", "Inactive"),
+                            ("draft", "Draft"),
+                            ("error", "Error"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[
+                            ("low", "Low"),
+                            ("normal", "Normal"),
+                            ("high", "High"),
+                            ("critical", "Critical"),
+                        ],
+                        default="normal",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "trigger_type",
+                    models.CharField(
+                        choices=[
+                            ("time_based", "Time Based"),
+                            ("event_based", "Event Based"),
+                            ("condition_based", "Condition Based"),
+                            ("manual", "Manual"),
+                            ("recurring", "Recurring"),
+                            ("webhook", "Webhook"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("trigger_config", models.JSONField(blank=True, default=dict)),
+                ("conditions", models.JSONField(blank=True, default=list)),
+                (
+                    "condition_logic",
+                    models.CharField(
+                        choices=[("and", "and"), ("or", "or"), ("not", "not")], default="and", max_length=8
+                    ),
+                ),
+                ("actions", models.JSONField(default=list)),
+                ("max_concurrent_executions", models.PositiveIntegerField(default=1)),
+                ("execution_timeout_minutes", models.PositiveIntegerField(default=60)),
+                ("retry_failed_executions", models.BooleanField(default=False)),
+                ("is_template", models.BooleanField(default=False)),
+                ("template_category", models.CharField(blank=True, max_length=100)),
+                ("tags", models.JSONField(blank=True, default=list)),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("notification_settings", models.JSONField(blank=True, default=dict)),
+                ("execution_count", models.PositiveIntegerField(default=0)),
+                ("last_executed", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("webhook_token_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "schedule",
+                    models.OneToOneField(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="django_q.schedule",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="automation_rules",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', 'rule_id'],
+                "ordering": ["-created_at", "rule_id"],
             },
         ),
         migrations.CreateModel(
-            name='AutomationExecution',
+            name="AutomationExecution",
             fields=[
-                ('execution_id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('trigger_data', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('running', 'Running'), ('completed', 'Completed'), ('failed', 'Failed'), ('cancelled', 'Cancelled'), ('timeout', 'Timeout'), ('skipped', 'Skipped')], default='pending', max_length=16)),
-                ('started_at', models.DateTimeField()),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('duration_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('actions_total', models.PositiveIntegerField(default=0)),
-                ('actions_successful', models.PositiveIntegerField(default=0)),
-                ('actions_failed', models.PositiveIntegerField(default=0)),
-                ('error_message', models.TextField(blank=True, null=True)),
-                ('error_stack', models.TextField(blank=True, null=True)),
-                ('failed_action_index', models.PositiveIntegerField(blank=True, null=True)),
-                ('execution_context', models.JSONField(blank=True, default=dict)),
-                ('logs', models.JSONField(blank=True, default=list)),
-                ('dedupe_key', models.CharField(blank=True, max_length=200)),
-                ('idempotency_key', models.CharField(blank=True, max_length=200)),
-                ('request_hash', models.CharField(blank=True, max_length=64)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='executions', to='automation.automationrule')),
+                (
+                    "execution_id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
+                ),
+                ("trigger_data", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("running", "Running"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                            ("timeout", "Timeout"),
+                            ("skipped", "Skipped"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("started_at", models.DateTimeField()),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("duration_ms", models.PositiveIntegerField(blank=True, null=True)),
+                ("actions_total", models.PositiveIntegerField(default=0)),
+                ("actions_successful", models.PositiveIntegerField(default=0)),
+                ("actions_failed", models.PositiveIntegerField(default=0)),
+                ("error_message", models.TextField(blank=True, null=True)),
+                ("error_stack", models.TextField(blank=True, null=True)),
+                ("failed_action_index", models.PositiveIntegerField(blank=True, null=True)),
+                ("execution_context", models.JSONField(blank=True, default=dict)),
+                ("logs", models.JSONField(blank=True, default=list)),
+                ("dedupe_key", models.CharField(blank=True, max_length=200)),
+                ("idempotency_key", models.CharField(blank=True, max_length=200)),
+                ("request_hash", models.CharField(blank=True, max_length=64)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenancy.tenant"
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="executions",
+                        to="automation.automationrule",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at', 'execution_id'],
+                "ordering": ["-started_at", "execution_id"],
             },
         ),
         migrations.AddIndex(
-            model_name='automationrule',
-            index=models.Index(fields=['tenant', '-created_at'], name='rule_tenant_created'),
+            model_name="automationrule",
+            index=models.Index(fields=["tenant", "-created_at"], name="rule_tenant_created"),
         ),
         migrations.AddIndex(
-            model_name='automationrule',
-            index=models.Index(fields=['tenant', 'trigger_type', 'status'], name='rule_tenant_trigger'),
+            model_name="automationrule",
+            index=models.Index(fields=["tenant", "trigger_type", "status"], name="rule_tenant_trigger"),
         ),
         migrations.AddIndex(
-            model_name='automationexecution',
-            index=models.Index(fields=['rule', '-started_at'], name='execution_rule_started'),
+            model_name="automationexecution",
+            index=models.Index(fields=["rule", "-started_at"], name="execution_rule_started"),
         ),
         migrations.AddConstraint(
-            model_name='automationexecution',
-            constraint=models.UniqueConstraint(condition=models.Q(('dedupe_key', ''), _negated=True), fields=('rule', 'dedupe_key'), name='execution_fires_once'),
+            model_name="automationexecution",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("dedupe_key", ""), _negated=True),
+                fields=("rule", "dedupe_key"),
+                name="execution_fires_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='automationexecution',
-            constraint=models.UniqueConstraint(condition=models.Q(('idempotency_key', ''), _negated=True), fields=('tenant', 'idempotency_key'), name='execution_idempotency_key_unique'),
+            model_name="automationexecution",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("idempotency_key", ""), _negated=True),
+                fields=("tenant", "idempotency_key"),
+                name="execution_idempotency_key_unique",
+            ),
         ),
     ]

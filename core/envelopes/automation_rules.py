@@ -32,9 +32,14 @@ def _path(path: str) -> list[Any]:
     return [int(p) if p.isdigit() else p for p in path.split(".")] if path else []
 
 
+GENERIC_INVALID = {"Request validation failed.", "Malformed request body."}
+
+
 def render(problem: Problem) -> tuple[int, Any]:
     status = KIND_STATUS[problem.kind]
     default_code, fixed_message = DEFAULTS[problem.kind]
+    if problem.kind == "invalid" and problem.message not in GENERIC_INVALID:
+        fixed_message = None  # a specific message ("Invalid ID format", "Query validation failed")
     message = fixed_message or ("Resource not found" if problem.route_miss else problem.message)
     error: dict[str, Any] = {"code": problem.code or default_code, "message": message}
     if problem.details:

@@ -183,7 +183,7 @@ ROUTE_MISSES = [
         {"error": {"code": "NOT_FOUND", "message": "Resource not found", "details": []}},
     ),
     ("/api/app/get_nothing/v1", 404, {"code": 1, "description": "Unsupported API: get_nothing"}),
-    ("/api/v1/automation/rules/nope", 404, {"error": {"code": "NOT_FOUND", "message": "Resource not found"}}),
+    ("/api/v1/automation/nope/nope", 404, {"error": {"code": "NOT_FOUND", "message": "Resource not found"}}),
     ("/dashboard/nope", 404, {"detail": "Not Found"}),
     ("/api/auth/nope", 404, {"detail": "Not Found"}),
     ("/runs/r1/nope", 404, {"detail": "Not Found"}),
