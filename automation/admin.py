@@ -5,29 +5,11 @@ from django import forms
 from django.contrib import admin
 
 from automation.models import AutomationExecution, AutomationRule
-from automation.schemas import rule_validate
+from automation.schemas import RULE_FIELDS, rule_validate
 from automation.services import rule_create, rule_update
 from tenancy.admin import TenantScopedAdmin
 
-FIELDS = (
-    "name",
-    "description",
-    "status",
-    "priority",
-    "trigger_type",
-    "trigger_config",
-    "conditions",
-    "condition_logic",
-    "actions",
-    "max_concurrent_executions",
-    "execution_timeout_minutes",
-    "retry_failed_executions",
-    "is_template",
-    "template_category",
-    "tags",
-    "metadata",
-    "notification_settings",
-)
+FIELDS = RULE_FIELDS
 
 
 class AutomationRuleForm(forms.ModelForm):

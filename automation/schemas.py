@@ -231,6 +231,9 @@ class RuleFields(BaseModel):
     notification_settings: dict[str, Any] | None = None
 
 
+RULE_FIELDS = tuple(RuleFields.model_fields)  # what a client (or an admin) edits
+
+
 def _issues(error: ValidationError, prefix: tuple = ()) -> list[ErrorDetail]:
     return [
         ErrorDetail(

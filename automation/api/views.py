@@ -24,7 +24,7 @@ from automation.models import (
     RuleStatus,
     TriggerType,
 )
-from automation.schemas import manual_execution_validate, rule_validate
+from automation.schemas import RULE_FIELDS, manual_execution_validate, rule_validate
 from automation.services import (
     ExecutionNotFound,
     execution_start,
@@ -202,7 +202,7 @@ class RuleDetailApi(AutomationApi):
         rule = rule_get(tenant=request.auth.tenant, rule_id=_uuid(rule_id))
         if not isinstance(request.data, dict):
             _validation_failed([ErrorDetail("", "Expected object", "invalid_type", "invalid_type")])
-        current = {name: getattr(rule, name) for name in rule_data(rule) if name in _EDITABLE}
+        current = {name: getattr(rule, name) for name in rule_data(rule) if name in RULE_FIELDS}
         fields, problems = rule_validate({**current, **request.data})
         if problems:
             _validation_failed(problems)
@@ -213,27 +213,6 @@ class RuleDetailApi(AutomationApi):
     def delete(self, request, rule_id):
         rule_delete(rule=rule_get(tenant=request.auth.tenant, rule_id=_uuid(rule_id)), user=request.user)
         return Response(status=204)
-
-
-_EDITABLE = (
-    "name",
-    "description",
-    "status",
-    "priority",
-    "trigger_type",
-    "trigger_config",
-    "conditions",
-    "condition_logic",
-    "actions",
-    "max_concurrent_executions",
-    "execution_timeout_minutes",
-    "retry_failed_executions",
-    "is_template",
-    "template_category",
-    "tags",
-    "metadata",
-    "notification_settings",
-)
 
 
 def _status_counts(rule):
