@@ -23,7 +23,7 @@ from django_q.tasks import async_task
 from automation.actions import ActionContext, ActionFailed, action_describe, action_execute
 from automation.models import AutomationExecution, AutomationRule, ExecutionStatus, RuleStatus, TriggerType
 from automation.schemas import time_trigger
-from core.conditions import condition_evaluate
+from core.conditions import condition_evaluate, value_at
 from core.errors import Conflict, NotFound
 from governance.audit import audit_record
 from tenancy.models import Tenant
@@ -179,21 +179,9 @@ def _log(
     execution.logs = [*execution.logs, entry]
 
 
-def _field(data, path: str):
-    value = data
-    for part in path.split("."):
-        if isinstance(value, dict) and part in value:
-            value = value[part]
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return None
-    return value
-
-
 def conditions_hold(rule: AutomationRule, data: dict) -> bool:
     results = [
-        condition_evaluate(_field(data, c["field"]), c["operator"], c.get("value")) for c in rule.conditions
+        condition_evaluate(value_at(data, c["field"]), c["operator"], c.get("value")) for c in rule.conditions
     ]
     if not results:
         return True

@@ -13,17 +13,10 @@ from django_q.tasks import async_task
 
 from automation.actions import AUTOMATION_WORKFLOW
 from automation.models import AutomationRule, RuleStatus, TriggerType
+from core.conditions import value_at
 from runs.journal.append import Transition
 
 FIRE_TASK = "automation.tasks.rule_fire_event"
-
-
-def _path(data, path: str):
-    for part in path.split("."):
-        if not isinstance(data, dict) or part not in data:
-            return None
-        data = data[part]
-    return data
 
 
 def event_matches(config: dict, payload: dict) -> bool:
@@ -32,7 +25,7 @@ def event_matches(config: dict, payload: dict) -> bool:
     source = config.get("event_source")
     if source and (payload.get("meta") or {}).get("workflow") != source:
         return False
-    return all(_path(payload, key) == value for key, value in (config.get("event_filters") or {}).items())
+    return all(value_at(payload, key) == value for key, value in (config.get("event_filters") or {}).items())
 
 
 def rules_follow_journal(transition: Transition) -> None:

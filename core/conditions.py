@@ -133,6 +133,19 @@ _CHECKS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
+def value_at(data: Any, path: str) -> Any:
+    """The value at a dotted path (``event.meta.step``, ``items.0``), or None when absent."""
+    value = data
+    for part in path.split("."):
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
 def condition_evaluate(left: Any, operator: str, right: Any = None) -> bool:
     """``left <operator> right``; raises ``UnknownOperator`` for anything not in ``OPERATORS``."""
     try:

@@ -2,10 +2,9 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 
-from governance.audit import audit_record, field_changes
 from governance.crypto import encrypt
 from governance.models import AuditEntry, AutomationPolicy, Credential, KillSwitch, PolicyDecision
-from governance.policies import EDITABLE, policy_fields
+from governance.policies import EDITABLE, policy_fields, policy_update
 from governance.services import credential_set_value, mask
 from tenancy.admin import TenantScopedAdmin
 
@@ -79,18 +78,8 @@ class AutomationPolicyAdmin(TenantScopedAdmin):
     readonly_fields = ["updated_at", "updated_by"]
 
     def save_model(self, request, obj, form, change):
-        before = policy_fields(AutomationPolicy.objects.get(pk=obj.pk)) if change else {}
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
-        changes = field_changes(before, policy_fields(obj))
-        if changes:
-            audit_record(
-                tenant=obj.tenant,
-                actor=request.user.get_username(),
-                action="policy.update" if change else "policy.create",
-                obj=obj,
-                changes=changes,
-            )
+        saved = policy_update(tenant=obj.tenant, data=policy_fields(obj), user=request.user)
+        obj.pk = saved.pk
 
 
 class ReadOnlyAdmin(TenantScopedAdmin):

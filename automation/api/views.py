@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import uuid
 
+from django.db.models import Count
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -202,7 +203,7 @@ class RuleDetailApi(AutomationApi):
         rule = rule_get(tenant=request.auth.tenant, rule_id=_uuid(rule_id))
         if not isinstance(request.data, dict):
             _validation_failed([ErrorDetail("", "Expected object", "invalid_type", "invalid_type")])
-        current = {name: getattr(rule, name) for name in rule_data(rule) if name in RULE_FIELDS}
+        current = {name: getattr(rule, name) for name in RULE_FIELDS}
         fields, problems = rule_validate({**current, **request.data})
         if problems:
             _validation_failed(problems)
@@ -216,8 +217,6 @@ class RuleDetailApi(AutomationApi):
 
 
 def _status_counts(rule):
-    from django.db.models import Count
-
     return rule.executions.values_list("status").annotate(n=Count("pk")).order_by()
 
 

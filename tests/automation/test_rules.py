@@ -183,3 +183,14 @@ def test_a_webhook_rule_fires_with_its_secret_only(keyed_client, client_api, cap
         "trigger": "webhook",
         "payload": {"x": 1},
     }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", [{"limit": 101}, {"page": 0}, {"status": "paused"}])
+def test_bad_list_queries_are_400(keyed_client, query):
+    response = keyed_client.get(RULES, query)
+    assert response.status_code == 400
+    assert (response.json()["error"]["code"], response.json()["error"]["message"]) == (
+        "VALIDATION_ERROR",
+        "Query validation failed",
+    )

@@ -77,3 +77,33 @@ def test_each_tenant_sees_its_own_policy(keyed_client):
     assert api_client().get(URL).json()["mode"] == "off"
     assert api_client().put(URL, {"mode": "advisory"}, format="json").status_code == 200
     assert keyed_client.get(URL).json()["mode"] == "enforced"
+
+
+@pytest.mark.django_db
+def test_an_admin_edit_goes_through_the_same_service_and_is_audited(client, tenant):
+    from django.contrib.auth import get_user_model
+
+    admin_user = get_user_model().objects.create_superuser(
+        "root", "root@example.com", "correct-horse-battery"
+    )
+    client.force_login(admin_user)
+    form = {
+        "tenant": tenant.pk,
+        "mode": "enforced",
+        "require_human_approval_for": '["critical"]',
+        "approval_lifetime_minutes": 30,
+        "on_deny": "error",
+        "category_risk_levels": "{}",
+    }
+    response = client.post("/admin/governance/automationpolicy/add/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    policy = AutomationPolicy.objects.get(tenant=tenant)
+    assert (policy.mode, policy.require_human_approval_for, policy.updated_by) == (
+        "enforced",
+        ["critical"],
+        admin_user,
+    )
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.changes["mode"]) == ("root", ["advisory", "enforced"])
+    invalid = client.post("/admin/governance/automationpolicy/add/", {**form, "approval_lifetime_minutes": 0})
+    assert invalid.status_code == 200 and AuditEntry.objects.count() == 1

@@ -335,3 +335,16 @@ def test_the_manager_endpoints_need_their_scopes(tenant):
     viewer = api_client(tenant=tenant, role="viewer")
     response = viewer.post("/api/app/evaluate_automation_task/v1", {"title": "x"}, format="json")
     assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_an_unknown_or_undecided_approval_id_is_refused(keyed_client, tenant, workflow):
+    enforce(tenant, on_deny="request_approval")
+    held = keyed_client.post(URL, {"id": str(workflow.pk)}, format="json").json()
+    for approval_id, description in (
+        ("apr_nope", "Approval not found: apr_nope"),
+        (held["approval_id"], f"Approval is not approved: {held['approval_id']} (pending)"),
+    ):
+        response = keyed_client.post(URL, {"id": str(workflow.pk), "approval_id": approval_id}, format="json")
+        assert (response.status_code, response.json()) == (400, {"code": "api", "description": description})
+    assert Run.objects.count() == 1  # only the held one
