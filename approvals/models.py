@@ -73,3 +73,10 @@ class Approval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} ({self.status})"
+
+    @property
+    def is_overdue(self) -> bool:
+        """Past its expiry but not yet swept: it can no longer be decided."""
+        from django.utils import timezone
+
+        return self.expires_at is not None and self.expires_at <= timezone.now()

@@ -1,35 +1,108 @@
-"""``/demo/echo``: a local endpoint for the demo workflows, so ``make run`` needs no internet.
+"""Portal pages for automation: rules, a rule's page with Dry run / Run now, and executions."""
 
-Answers with what it was sent (method, path, query, body; headers without credentials). Off unless
-``OPSGATE_DEMO_ENDPOINTS`` (default: DEBUG), so a production portal does not serve it.
-"""
+from __future__ import annotations
 
 import json
 
-from django.conf import settings
-from django.http import Http404, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
-HIDDEN_HEADERS = {"authorization", "cookie", "x-api-key", "proxy-authorization"}
-MAX_BODY = 64 * 1024
+from automation.models import AutomationExecution, AutomationRule
+from automation.schemas import ManualExecution
+from automation.services import manual_execute
+from core.errors import DomainError
+from tenancy.portal import portal_page
+
+RULES_PAGE_SIZE = 50
+EXECUTIONS_PAGE_SIZE = 20
+EXECUTION_LIST_FIELDS = (
+    "execution_id",
+    "rule_id",
+    "status",
+    "started_at",
+    "completed_at",
+    "duration_ms",
+    "actions_total",
+    "actions_successful",
+    "actions_failed",
+    "execution_context",
+    "error_message",
+)
+TRIGGER_DATA_MAX = 64 * 1024
 
 
-@csrf_exempt  # machines call it, with no session
-def demo_echo(request):
-    if not settings.OPSGATE_DEMO_ENDPOINTS:
-        raise Http404
-    raw = request.body[:MAX_BODY].decode(errors="replace")
-    try:
-        parsed = json.loads(raw) if raw else None
-    except ValueError:
-        parsed = None
-    return JsonResponse(
-        {
-            "method": request.method,
-            "path": request.path,
-            "query": request.GET.dict(),
-            "headers": {k: v for k, v in request.headers.items() if k.lower() not in HIDDEN_HEADERS},
-            "body": raw,
-            "json": parsed,
-        }
+@require_GET
+@portal_page("automation:read")
+def rules_page(request):
+    rules = AutomationRule.objects.filter(tenant=request.portal.tenant).order_by("name", "rule_id")
+    page = Paginator(rules.defer("actions", "conditions", "metadata"), RULES_PAGE_SIZE).get_page(
+        request.GET.get("page")
     )
+    return render(request, "portal/rules.html", {"nav": "automation", "page_obj": page})
+
+
+@require_GET
+@portal_page("automation:read")
+def rule_page(request, rule_id):
+    rule = get_object_or_404(AutomationRule, tenant=request.portal.tenant, pk=rule_id)
+    executions = rule.executions.only(*EXECUTION_LIST_FIELDS).order_by("-started_at", "-execution_id")
+    page = Paginator(executions, EXECUTIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "nav": "automation",
+        "rule": rule,
+        "page_obj": page,
+        "can_execute": request.portal.can("automation:execute"),
+    }
+    return render(request, "portal/rule.html", context)
+
+
+def _trigger_data(raw: str) -> tuple[dict | None, str | None]:
+    if not raw.strip():
+        return {}, None
+    if len(raw) > TRIGGER_DATA_MAX:
+        return None, f"Trigger data is limited to {TRIGGER_DATA_MAX // 1024} KiB."
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        return None, f"Trigger data is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+    if not isinstance(data, dict):
+        return None, 'Trigger data must be a JSON object, like {"ticket": {"priority": "high"}}.'
+    return data, None
+
+
+@require_POST
+@portal_page("automation:execute")
+def rule_execute(request, rule_id):
+    """``mode=dry_run`` logs what each action would do and writes nothing else; ``mode=run`` queues a
+    real execution for the worker. Both land on the execution's page."""
+    rule = get_object_or_404(AutomationRule, tenant=request.portal.tenant, pk=rule_id)
+    dry_run = request.POST.get("mode") != "run"
+    data, problem = _trigger_data(request.POST.get("trigger_data", ""))
+    if problem:
+        messages.error(request, problem)
+        return redirect("portal:rule", rule_id=rule.pk)
+    try:
+        execution, _ = manual_execute(
+            rule=rule,
+            request=ManualExecution(automation_rule_id=str(rule.pk), execution_data=data, dry_run=dry_run),
+            user=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, f"Not executed: {exc.message}.")
+        return redirect("portal:rule", rule_id=rule.pk)
+    if dry_run:
+        messages.info(request, "Dry run: this is what a real execution would do. Nothing was executed.")
+    else:
+        messages.success(request, "Execution queued; the worker runs it now.")
+    return redirect("portal:execution", execution_id=execution.pk)
+
+
+@require_GET
+@portal_page("automation:read")
+def execution_page(request, execution_id):
+    execution = get_object_or_404(
+        AutomationExecution.objects.select_related("rule"), tenant=request.portal.tenant, pk=execution_id
+    )
+    return render(request, "portal/execution.html", {"nav": "automation", "execution": execution})

@@ -2,15 +2,19 @@
 
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from automation.views import demo_echo
+from automation.demo_views import demo_echo
 from core.contracts import CATCH_ALL_PATTERN
 from core.views import contract_route_not_found
 from governance.api.workflow_runs.policy import PolicyApi
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # the operator portal (server-rendered pages for people)
+    path("", RedirectView.as_view(pattern_name="portal:inbox"), name="home"),
+    path("portal/", include("config.portal_urls")),
     # API documentation: public, it holds no tenant data.
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -57,3 +57,33 @@ def worker_state() -> dict:
         return {"state": "unknown", "clusters": 0, "queued": None}
     alive = [c for c in clusters if c.status in (Conf.IDLE, Conf.WORKING, Conf.STARTING)]
     return {"state": "running" if alive else "stopped", "clusters": len(alive), "queued": queued}
+
+
+def health_report(*, database_error: str | None) -> dict:
+    """The ``/health`` body: healthy, degraded (no worker, or Qdrant down) or unhealthy (no database)."""
+    from django.utils import timezone
+
+    import config
+    from governance.selectors import kill_switch_states
+
+    database_ok = database_error is None
+    worker = worker_state() if database_ok else {"state": "unknown", "clusters": 0, "queued": None}
+    qdrant = qdrant_state()
+    if not database_ok:
+        status = "unhealthy"
+    elif worker["state"] != "running" or qdrant not in ("disabled", "connected"):
+        status = "degraded"
+    else:
+        status = "healthy"
+    return {
+        "status": status,
+        "timestamp": timezone.now(),
+        "database_identity": database_identity(),
+        "database": "connected" if database_ok else database_error,
+        "qdrant": qdrant,
+        "kill_switches": kill_switch_states() if database_ok else dict(settings.OPSGATE_KILL_SWITCH_DEFAULTS),
+        "version": config.__version__,
+        "service": "opsgate",
+        "component": "api",
+        "worker": worker,
+    }

@@ -124,3 +124,15 @@ def run_view(run: Run) -> dict:
         "automation_policy": run.automation_policy,
         "logsTruncated": truncated,
     }
+
+
+def status_filter(status: str):
+    """A ``Q`` for runs whose contract status (``contract_status``) is ``status``."""
+    from django.db.models import Q
+
+    engine = [state for state, shown in ENGINE_STATUS.items() if shown == status]
+    journal = [state for state, shown in JOURNAL_STATUS.items() if shown == status]
+    return Q(kind=RunKind.WORKFLOW, state__in=engine) | (~Q(kind=RunKind.WORKFLOW) & Q(status__in=journal))
+
+
+CONTRACT_STATUSES = ("queued", "running", "succeeded", "failed")

@@ -49,3 +49,33 @@ def run_status(*, tenant: Tenant, run_id: str) -> dict:
     run = run_with_journal(tenant=tenant, run_id=run_id)
     pending = run.pending_approval if run.status == "paused" else None
     return {"run_id": run.run_id, "status": run.status, "pending_approval": pending}
+
+
+def runs_visible(*, tenant: Tenant, categories: frozenset[str] | None):
+    """The tenant's runs a person may see: a team limited to workflow categories sees only runs of
+    workflows in them (runs without a workflow need an unrestricted team)."""
+    runs = Run.objects.filter(tenant=tenant)
+    if categories is not None:
+        runs = runs.filter(workflow__category__in=categories)
+    return runs
+
+
+def recent_events(*, run_pks, per_run: int) -> dict[int, list[RunEvent]]:
+    """The latest ``per_run`` journal events of each run, oldest first, in one query."""
+    from django.db.models import F, Window
+    from django.db.models.functions import RowNumber
+
+    latest = (
+        RunEvent.objects.filter(run_id__in=list(run_pks))
+        .annotate(
+            recency=Window(
+                RowNumber(), partition_by=[F("run_id")], order_by=[F("timestamp").desc(), F("seq").desc()]
+            )
+        )
+        .filter(recency__lte=per_run)
+        .only("run_id", "event_id", "timestamp", "seq", "type", "actor", "payload", "integrity_warning")
+    )
+    by_run: dict[int, list[RunEvent]] = {}
+    for event in sorted(latest, key=lambda e: (e.timestamp, e.seq)):
+        by_run.setdefault(event.run_id, []).append(event)
+    return by_run

@@ -36,7 +36,7 @@ def _matches(tenant: Tenant, wanted: str) -> bool:
         return False
 
 
-def _scopes_and_categories(rows) -> tuple[frozenset[str], frozenset[str] | None]:
+def scopes_and_categories(rows) -> tuple[frozenset[str], frozenset[str] | None]:
     """Union of ``(role scopes, team categories)`` rows; any unrestricted team lifts the limit."""
     scopes: set[str] = set()
     categories: set[str] = set()
@@ -90,7 +90,7 @@ def key_context(*, key: ApiKey, grants, requested_tenant: str = "", view=None) -
     current memberships there grant (``grants``: ``(role scopes, team categories)`` pairs)."""
     if requested_tenant and not _matches(key.tenant, requested_tenant):
         raise foreign_tenant_error(view)
-    scopes, categories = _scopes_and_categories(grants)
+    scopes, categories = scopes_and_categories(grants)
     if key.scopes:
         scopes = scopes & frozenset(key.scopes)
     return AuthContext(tenant=key.tenant, scopes=scopes, method="api_key", categories=categories, api_key=key)
@@ -114,5 +114,5 @@ def resolve_context(*, user, method: str, requested_tenant: str = "", view=None)
     if tenant is None:
         return AuthContext(tenant=None, scopes=frozenset(), method=method)
     rows = [(m.role.scopes, m.team.workflow_categories) for m in mine if m.team.tenant_id == tenant.pk]
-    scopes, categories = _scopes_and_categories(rows)
+    scopes, categories = scopes_and_categories(rows)
     return AuthContext(tenant=tenant, scopes=scopes, method=method, categories=categories)

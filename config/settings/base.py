@@ -73,6 +73,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tenancy.portal.portal_context",
+                "approvals.context_processors.inbox_badge",
             ],
         },
     },
@@ -131,7 +133,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "portal:login"  # the portal and the admin share the session
+LOGIN_REDIRECT_URL = "portal:inbox"
 
 # --- i18n, static ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

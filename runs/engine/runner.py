@@ -149,7 +149,7 @@ def _next_work(run_pk: int, token: str) -> Work | None:
                 step.error = (
                     f"Gave up after {step.attempts} attempts: the worker stopped during the step each time"
                 )
-                _step_finish(step, StepState.FAILED, now)
+                step_finish(step, StepState.FAILED, now)
                 _run_fail(run, steps, step.error, None)
                 return None
             return _start(run, step, nodes[step.node_id], steps, now)  # its worker died: again
@@ -268,9 +268,7 @@ def _record(work: Work, outcome: Outcome, token: str) -> None:
         node_id, node_type = step.node_id, step.node_type
         step.output, step.error = output, error
         if run.status in TERMINAL_STATUSES:  # ended meanwhile (a rejection): no more node events
-            _step_finish(
-                step, StepState.SKIPPED if outcome.state == StepState.WAITING else outcome.state, now
-            )
+            step_finish(step, StepState.SKIPPED if outcome.state == StepState.WAITING else outcome.state, now)
             return  # the next pass fails the run with the reason
         if outcome.state == StepState.WAITING:
             step.state = StepState.WAITING
@@ -332,7 +330,7 @@ def _wait_over(run: Run, step: Step, now) -> bool:
     if step.node_type == "delay":
         if step.wake_at is None or step.wake_at > now:
             return False
-        _step_finish(step, StepState.SUCCEEDED, now)
+        step_finish(step, StepState.SUCCEEDED, now)
         _append(
             run,
             [_event(run, step.node_id, type="observation", title="Delay finished", details="Delay finished")],
@@ -343,7 +341,7 @@ def _wait_over(run: Run, step: Step, now) -> bool:
         return False
     who = step.output.get("resolvedBy") or "unknown"
     if decision == "approved":
-        _step_finish(step, StepState.SUCCEEDED, now)
+        step_finish(step, StepState.SUCCEEDED, now)
         title = f"Approval granted by {who}"
         _append(
             run,
@@ -362,11 +360,11 @@ def _wait_over(run: Run, step: Step, now) -> bool:
         "rejected": f"Approval rejected by {who}",
         "expired": "Approval expired before anyone decided",
     }.get(decision, "Approval was cancelled")
-    _step_finish(step, StepState.FAILED, now)
+    step_finish(step, StepState.FAILED, now)
     return True
 
 
-def _step_finish(step: Step, state: str, now) -> None:
+def step_finish(step: Step, state: str, now) -> None:
     step.state, step.finished_at = state, now
     if step.started_at:
         step.duration_ms = max(0, int((now - step.started_at).total_seconds() * 1000))
@@ -381,13 +379,13 @@ def _run_fail(run: Run, steps: dict[str, Step], error: str, decision: str | None
         if step is None:
             steps[node["id"]] = _step_create(run, steps, node, StepState.SKIPPED, now)
         elif step.state in (StepState.PENDING, StepState.WAITING, StepState.RUNNING):
-            _step_finish(step, StepState.SKIPPED, now)
+            step_finish(step, StepState.SKIPPED, now)
     if run.status not in TERMINAL_STATUSES:
         marker = "approval_rejected" if run.status == "rejected" or decision == "rejected" else "run_stopped"
         _append(
             run, [_event(run, marker, type="decision", title="Run failed", details=error or "Run failed")]
         )
-    _run_close(run, RunState.FAILED, now, error)
+    run_close(run, RunState.FAILED, now, error)
 
 
 def _run_succeed(run: Run, now) -> None:
@@ -395,10 +393,10 @@ def _run_succeed(run: Run, now) -> None:
         run,
         [_event(run, "run_completed", type="summary", title="Run succeeded", details="Every step finished")],
     )
-    _run_close(run, RunState.SUCCEEDED, now, "")
+    run_close(run, RunState.SUCCEEDED, now, "")
 
 
-def _run_close(run: Run, state: str, now, error: str) -> None:
+def run_close(run: Run, state: str, now, error: str) -> None:
     run.state, run.waiting_for, run.error, run.finished_at = state, "", error, now
     run.lease_token, run.lease_until = "", None
     run.save(

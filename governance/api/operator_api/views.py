@@ -1,15 +1,11 @@
 """operator-api section 2: ``GET /health``."""
 
-from django.conf import settings
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-import config
 from core.api import OperatorApi
 from governance import health
 from governance.api.operator_api.serializers import HealthOutput
-from governance.selectors import kill_switch_states
 
 
 class HealthApi(OperatorApi):
@@ -35,27 +31,6 @@ class HealthApi(OperatorApi):
 
     @extend_schema(responses={200: HealthOutput, 503: HealthOutput}, tags=["health"])
     def get(self, request):
-        database_ok = self.database_error is None
-        worker = health.worker_state() if database_ok else {"state": "unknown", "clusters": 0, "queued": None}
-        qdrant = health.qdrant_state()
-        if not database_ok:
-            status = "unhealthy"
-        elif worker["state"] != "running" or qdrant not in ("disabled", "connected"):
-            status = "degraded"
-        else:
-            status = "healthy"
-        body = {
-            "status": status,
-            "timestamp": timezone.now(),
-            "database_identity": health.database_identity(),
-            "database": "connected" if database_ok else self.database_error,
-            "qdrant": qdrant,
-            "kill_switches": kill_switch_states()
-            if database_ok
-            else dict(settings.OPSGATE_KILL_SWITCH_DEFAULTS),
-            "version": config.__version__,
-            "service": "opsgate",
-            "component": "api",
-            "worker": worker,
-        }
+        body = health.health_report(database_error=self.database_error)
+        status = body["status"]
         return Response(HealthOutput(body).data, status=503 if status == "unhealthy" else 200)

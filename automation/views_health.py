@@ -1,0 +1,48 @@
+"""The portal's health page for tenant admins. It lives in the top app because it gathers failures
+from every app below it (runs, automation executions) beside ``governance.health``'s checks."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+from django_q.models import Failure
+
+from automation.models import AutomationExecution, ExecutionStatus
+from governance import health
+from runs.runs_view import status_filter
+from runs.selectors import runs_visible
+from tenancy.portal import portal_page
+
+RECENT_FAILURES = 10
+
+
+@require_GET
+@portal_page("tenant:admin")
+def health_page(request):
+    caller = request.portal
+    report = health.health_report(database_error=health.database_error())
+    failed_runs = (
+        runs_visible(tenant=caller.tenant, categories=caller.categories)
+        .filter(status_filter("failed"))
+        .only("run_id", "kind", "state", "status", "error", "workflow_name", "created_at", "finished_at")
+        .order_by("-created_at", "-id")[:RECENT_FAILURES]
+    )
+    failed_executions = (
+        AutomationExecution.objects.filter(
+            tenant=caller.tenant, status__in=[ExecutionStatus.FAILED, ExecutionStatus.TIMEOUT]
+        )
+        .select_related("rule")
+        .only("execution_id", "status", "started_at", "error_message", "rule__name")
+        .order_by("-started_at")[:RECENT_FAILURES]
+    )
+    context = {
+        "nav": "health",
+        "report": report,
+        "failed_runs": list(failed_runs),
+        "failed_executions": list(failed_executions),
+        # Worker task failures are not tenant-scoped (their arguments may name any tenant's rows).
+        "task_failures": list(Failure.objects.order_by("-stopped")[:RECENT_FAILURES])
+        if request.user.is_superuser
+        else None,
+    }
+    return render(request, "portal/health.html", context)

@@ -1,0 +1,29 @@
+"""The operator portal's pages, under /portal/ (namespace ``portal``)."""
+
+from django.urls import path
+
+from approvals import views as approvals
+from automation import views as automation
+from automation.views_health import health_page
+from runs import views as runs
+from tenancy import views as tenancy
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", approvals.inbox_page, name="inbox"),
+    path("inbox/items", approvals.inbox_items, name="inbox-items"),
+    path("approvals/<int:pk>", approvals.approval_page, name="approval"),
+    path("approvals/<int:pk>/decide", approvals.approval_decide, name="approval-decide"),
+    path("runs", runs.runs_page, name="runs"),
+    path("runs/<str:run_id>", runs.run_page, name="run"),
+    path("runs/<str:run_id>/cancel", runs.run_cancel_view, name="run-cancel"),
+    path("rules", automation.rules_page, name="rules"),
+    path("rules/<uuid:rule_id>", automation.rule_page, name="rule"),
+    path("rules/<uuid:rule_id>/execute", automation.rule_execute, name="rule-execute"),
+    path("executions/<uuid:execution_id>", automation.execution_page, name="execution"),
+    path("health", health_page, name="health"),
+    path("tenant", tenancy.tenant_switch, name="tenant"),
+    path("login", tenancy.login, name="login"),
+    path("logout", tenancy.logout, name="logout"),
+]
