@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +23,6 @@ INBOX_PAGE_SIZE = 25
 RECENT_EVENTS_IN_LIST = 3
 RECENT_EVENTS_ON_PAGE = 10
 REASON_NEEDED_TO_APPROVE = frozenset({"high", "critical"})
-POLL_SECONDS = 5
 
 
 def _filters(request) -> InboxFilters:
@@ -70,7 +70,7 @@ def _inbox_context(request) -> dict:
         "kinds": ApprovalKind.choices,
         "risks": list(RISK_RANK),
         "poll_url": reverse("portal:inbox-items") + (f"?{query}" if query else ""),
-        "poll_seconds": POLL_SECONDS,
+        "poll_seconds": settings.OPSGATE_PORTAL_POLL_SECONDS,
         "back": reverse("portal:inbox") + (f"?{query}" if query else ""),  # where a decision returns
         **_decision_context(request),
     }

@@ -256,3 +256,5 @@ OPSGATE_RUN_LEASE_SECONDS = env.int("OPSGATE_RUN_LEASE_SECONDS", default=60)
 # `/demo/echo`: a local endpoint the demo workflows call, so `make run` needs no internet.
 OPSGATE_DEMO_ENDPOINTS = env.bool("OPSGATE_DEMO_ENDPOINTS", default=DEBUG)
 OPSGATE_BASE_URL = env.str("OPSGATE_BASE_URL", default="http://127.0.0.1:8000")
+# How often the portal's inbox asks for new requests (seconds).
+OPSGATE_PORTAL_POLL_SECONDS = env.int("OPSGATE_PORTAL_POLL_SECONDS", default=5)

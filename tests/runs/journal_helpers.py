@@ -22,18 +22,17 @@ def event(run_id="run_1", *, at="2026-02-14T13:00:00Z", **overrides):
 
 
 def approval_request(run_id="run_1", *, at="2026-02-14T13:00:00Z", **overrides):
-    return event(
-        run_id,
-        at=at,
-        type="approval_requested",
-        title="Approval required",
-        details="Transfer exceeds policy threshold",
-        requires_approval=True,
-        risk_level="high",
-        approval={
+    fields = {
+        "type": "approval_requested",
+        "title": "Approval required",
+        "details": "Transfer exceeds policy threshold",
+        "requires_approval": True,
+        "risk_level": "high",
+        "approval": {
             "status": "pending",
             "requested_by": "agent",
             "reason": "Transfer exceeds policy threshold",
         },
-        **overrides,
-    )
+    }
+    fields.update(overrides)
+    return event(run_id, at=at, **fields)

@@ -1,0 +1,116 @@
+"""Rule pages (Dry run, Run now, executions) and the admins' health page."""
+
+import pytest
+
+from automation.models import AutomationExecution, ExecutionStatus
+from automation.schemas import rule_validate
+from automation.services import rule_create
+from runs.models import Run
+from tests.automation.conftest import append_action, rule_body
+from tests.factories import TenantFactory, member
+from tests.portal.helpers import signed_in
+
+
+def make_rule(tenant, **fields):
+    validated, problems = rule_validate(rule_body(**fields))
+    assert problems == []
+    return rule_create(tenant=tenant, fields=validated)[0]
+
+
+@pytest.mark.django_db
+def test_the_rule_list_and_page_show_trigger_conditions_and_actions(tenant, viewer):
+    rule = make_rule(
+        tenant,
+        name="Page the on-call",
+        conditions=[{"field": "ticket.priority", "operator": "equals", "value": "high"}],
+    )
+    client = signed_in(viewer)
+    listing = client.get("/portal/rules").content.decode()
+    assert "Page the on-call" in listing and f"/portal/rules/{rule.pk}" in listing
+    html = client.get(f"/portal/rules/{rule.pk}").content.decode()
+    assert "ticket.priority" in html and "append_event" in html and "Manual" in html
+    assert "has not run yet" in html
+    assert "automation:execute" in html and 'value="dry_run"' not in html  # a viewer cannot execute
+
+
+@pytest.mark.django_db
+def test_no_rules_yet_says_how_to_make_one(viewer):
+    assert "No automation rules yet" in signed_in(viewer).get("/portal/rules").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_dry_run_shows_what_would_happen_and_writes_nothing_else(tenant, operator):
+    rule = make_rule(tenant, actions=[append_action(run_id="ops-log", title="Deployed")])
+    response = signed_in(operator).post(
+        f"/portal/rules/{rule.pk}/execute",
+        {"mode": "dry_run", "trigger_data": '{"ticket": {"id": 7}}'},
+        follow=True,
+    )
+    html = response.content.decode()
+    execution = AutomationExecution.objects.get(rule=rule)
+    assert response.redirect_chain[-1][0] == f"/portal/executions/{execution.pk}"
+    assert "Dry run: nothing is executed" in html and "ops-log" in html
+    assert execution.execution_context["dry_run"] is True and execution.trigger_data == {"ticket": {"id": 7}}
+    assert not Run.objects.filter(tenant=tenant, run_id="ops-log").exists()
+
+
+@pytest.mark.django_db
+def test_run_now_executes_the_rule(tenant, operator, django_capture_on_commit_callbacks):
+    rule = make_rule(tenant, actions=[append_action(run_id="ops-log", title="Deployed")])
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in(operator).post(f"/portal/rules/{rule.pk}/execute", {"mode": "run"})
+    execution = AutomationExecution.objects.get(rule=rule)
+    assert execution.status == ExecutionStatus.COMPLETED
+    assert Run.objects.get(tenant=tenant, run_id="ops-log").events.get().payload["title"] == "Deployed"
+    html = signed_in(operator).get(f"/portal/rules/{rule.pk}").content.decode()
+    assert f"/portal/executions/{execution.pk}" in html and "manual" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("{not json", "Trigger data is not valid JSON: Expecting property name enclosed in double quotes"),
+        ("[1, 2]", "Trigger data must be a JSON object"),
+    ],
+)
+def test_bad_trigger_data_is_explained_and_nothing_runs(tenant, operator, raw, message):
+    rule = make_rule(tenant)
+    response = signed_in(operator).post(
+        f"/portal/rules/{rule.pk}/execute", {"mode": "run", "trigger_data": raw}, follow=True
+    )
+    assert str(list(response.context["messages"])[0]).startswith(message)
+    assert not AutomationExecution.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_inactive_rule_cannot_run_now(tenant, operator):
+    rule = make_rule(tenant, status="inactive")
+    response = signed_in(operator).post(f"/portal/rules/{rule.pk}/execute", {"mode": "run"}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["Not executed: Automation rule is not active."]
+    assert not AutomationExecution.objects.exists()
+
+
+@pytest.mark.django_db
+def test_executing_needs_the_scope_and_the_tenant(tenant, viewer, operator):
+    rule = make_rule(tenant)
+    assert signed_in(viewer).post(f"/portal/rules/{rule.pk}/execute", {"mode": "dry_run"}).status_code == 403
+    foreign = make_rule(TenantFactory())
+    client = signed_in(operator)
+    assert client.get(f"/portal/rules/{foreign.pk}").status_code == 404
+    assert client.post(f"/portal/rules/{foreign.pk}/execute", {"mode": "dry_run"}).status_code == 404
+    assert not AutomationExecution.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_health_page_is_for_admins(tenant, operator):
+    admin = member(tenant=tenant, role="admin")
+    response = signed_in(admin).get("/portal/health")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Worker" in html and "Queue length" in html and "connected" in html
+    assert "No failed runs." in html and "worker task failures" not in html  # not a superuser
+    assert 'href="/portal/health"' in html
+    denied = signed_in(operator).get("/portal/health")
+    assert denied.status_code == 403 and "tenant:admin" in denied.content.decode()
+    assert 'href="/portal/health"' not in signed_in(operator).get("/portal/").content.decode()
