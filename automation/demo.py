@@ -63,6 +63,8 @@ def demo_load() -> DemoLogins:
         },
     )
     workflows = _demo_workflows(tenant, User.objects.get(username="admin"))
+    _demo_agent_request(tenant)
+    _demo_rule(tenant, User.objects.get(username="admin"))
     return DemoLogins(
         tenant=tenant.slug,
         users={name: spec[0] for name, spec in DEMO_USERS.items()},
@@ -147,3 +149,77 @@ def _demo_workflows(tenant, admin) -> list[str]:
         )
         names.append(name)
     return names
+
+
+DEMO_AGENT_RUN = "demo-agent-restart"
+DEMO_RULE = "Demo: note a deploy"
+
+
+def _demo_agent_request(tenant) -> None:
+    """An agent's run waiting in the inbox, as if posted to ``POST /v1/events``."""
+    from django.utils import timezone
+
+    from runs.journal.append import journal_append
+    from runs.journal.schema import event_parse, event_payload, utc_z
+    from runs.models import Run
+
+    if Run.objects.filter(tenant=tenant, run_id=DEMO_AGENT_RUN).exists():
+        return
+    now = timezone.now()
+    base = {
+        "run_id": DEMO_AGENT_RUN,
+        "actor": "agent",
+        "meta": {"workflow": "db-maintenance", "step": "check"},
+    }
+    events = [
+        {
+            **base,
+            "id": "demo-agent-1",
+            "timestamp": utc_z(now),
+            "type": "observation",
+            "title": "Replication lag on payments-db is 45 s",
+            "details": "Lag has grown for 20 minutes; a restart of the replica usually clears it.",
+            "approval": {"status": "not_required"},
+        },
+        {
+            **base,
+            "id": "demo-agent-2",
+            "timestamp": utc_z(now),
+            "type": "approval_requested",
+            "title": "Restart the payments-db replica?",
+            "details": "Restarting drops read traffic to the primary for about a minute.",
+            "risk_level": "high",
+            "requires_approval": True,
+            "approval": {"status": "pending", "requested_by": "deploy-bot", "reason": "Clears the lag"},
+        },
+    ]
+    journal_append(tenant=tenant, payloads=[event_payload(event_parse(e)) for e in events])
+
+
+def _demo_rule(tenant, admin) -> None:
+    """A manual rule to try Dry run and Run now on: it notes a deploy in an ops log run."""
+    from automation.models import AutomationRule
+    from automation.schemas import rule_validate
+    from automation.services import rule_create
+
+    if AutomationRule.objects.filter(tenant=tenant, name=DEMO_RULE).exists():
+        return
+    fields, problems = rule_validate(
+        {
+            "name": DEMO_RULE,
+            "description": "Try it from the portal: Dry run shows what it would do, Run now does it.",
+            "status": "active",
+            "trigger_type": "manual",
+            "trigger_config": {},
+            "actions": [
+                {
+                    "type": "append_event",
+                    "order": 1,
+                    "config": {"run_id": "demo-ops-log", "title": "Deploy of {{ trigger.service }} noted"},
+                }
+            ],
+        }
+    )
+    if problems:
+        raise ValueError(f"the demo rule is invalid: {problems}")
+    rule_create(tenant=tenant, fields=fields, user=admin)

@@ -1,5 +1,6 @@
 """Races on PostgreSQL with real threads, each with its own connection."""
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -84,3 +85,37 @@ def test_concurrent_appends_to_one_run_keep_one_unbroken_chain(raw_key):
     assert run.event_count == 12
     assert sorted(run.events.values_list("seq", flat=True)) == list(range(1, 13))
     assert journal_verify(run)["ok"]
+
+
+def test_operators_deciding_at_once_in_the_portal_get_one_winner_and_clear_messages():
+    """The portal's decide view, 8 sessions at once: one decision lands, the rest are told."""
+    from django.test import Client
+
+    tenant = TenantFactory()
+    raw = api_key_for(member(tenant=tenant, role="admin"), tenant)[0]
+    assert (
+        client_for(raw).post("/v1/events", approval_request(id="evt_portal"), format="json").status_code
+        == 201
+    )
+    approval = Approval.objects.get(event_id="evt_portal")
+    operators = [member(tenant=tenant, role="operator") for _ in range(8)]
+
+    def decide(i):
+        client = Client()
+        client.force_login(operators[i])
+        response = client.post(
+            f"/portal/approvals/{approval.pk}/decide",
+            {"decision": "approved", "reason": f"op {i} checked"},
+            follow=True,
+        )
+        # The page's text, not response.context: the test client collects rendered contexts through a
+        # process-wide signal, so concurrent clients would see each other's.
+        return re.findall(r'<li class="msg msg-\w+">([^<]*)</li>', response.content.decode())
+
+    outcomes = race(8, decide)
+    winners = [m for m in outcomes if m == ["Approved: Approval required."]]
+    losers = [m for m in outcomes if m and m[0].startswith("Already decided: approved by ")]
+    assert (len(winners), len(losers)) == (1, 7), [o for o in outcomes if o not in losers]
+    approval.refresh_from_db()
+    assert approval.resolved_by in {op.username for op in operators}
+    assert RunEvent.objects.filter(run=approval.run, type="approval_resolved").count() == 1

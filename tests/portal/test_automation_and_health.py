@@ -79,7 +79,8 @@ def test_bad_trigger_data_is_explained_and_nothing_runs(tenant, operator, raw, m
     response = signed_in(operator).post(
         f"/portal/rules/{rule.pk}/execute", {"mode": "run", "trigger_data": raw}, follow=True
     )
-    assert str(list(response.context["messages"])[0]).startswith(message)
+    (shown,) = [str(m) for m in response.context["messages"]]
+    assert shown.startswith(message)
     assert not AutomationExecution.objects.exists()
 
 

@@ -8,6 +8,7 @@ from django.core.wsgi import get_wsgi_application
 from rest_framework.test import APIClient
 
 from automation.demo import demo_load
+from automation.models import AutomationRule
 from runs.models import Run, RunState, Step, Workflow
 
 
@@ -42,8 +43,11 @@ def test_the_demo_echo_workflow_succeeds_and_the_approval_one_waits(
     payout = Run.objects.get(workflow__name="Demo: approve a payout")
     assert (payout.state, payout.waiting_for) == (RunState.WAITING, "approval")
     assert payout.approvals.get().title == "Pay out 250?"
-    demo_load()  # loading again adds neither workflows nor runs
-    assert (Workflow.objects.count(), Run.objects.count()) == (2, 2)
+    agent = Run.objects.get(run_id="demo-agent-restart")
+    assert (agent.status, agent.approvals.get().requested_by) == ("paused", "deploy-bot")
+    assert AutomationRule.objects.get().name == "Demo: note a deploy"
+    demo_load()  # loading again adds no workflows, runs or rules
+    assert (Workflow.objects.count(), Run.objects.count(), AutomationRule.objects.count()) == (2, 3, 1)
 
 
 @pytest.mark.django_db
