@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -11,8 +13,26 @@ from django.views.decorators.http import require_POST
 
 from tenancy.models import Membership
 from tenancy.portal import SESSION_TENANT
+from tenancy.throttles import LoginRateThrottle
 
-login = auth_views.LoginView.as_view(template_name="portal/login.html", redirect_authenticated_user=True)
+
+class PortalLoginView(auth_views.LoginView):
+    """Django's login form, with the API login's per-address attempt limit (one shared budget)."""
+
+    template_name = "portal/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        throttle = LoginRateThrottle()
+        if throttle.allow_request(request, self):
+            return super().post(request, *args, **kwargs)
+        wait = max(1, math.ceil(throttle.wait() or 1))
+        # An unbound form: showing the bound one's errors would check the password after all.
+        context = self.get_context_data(form=self.get_form_class()(request), throttled=wait)
+        return self.render_to_response(context, status=429, headers={"Retry-After": str(wait)})
+
+
+login = PortalLoginView.as_view()
 logout = auth_views.LogoutView.as_view(next_page="portal:login")
 
 

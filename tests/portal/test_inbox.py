@@ -246,3 +246,17 @@ def test_the_item_page_shows_the_recent_journal_and_payload(tenant, operator):
     html = signed_in(operator).get(f"/portal/approvals/{approval.pk}").content.decode()
     assert "Wire 5000 EUR" in html and "Recent journal of run run_1" in html
     assert "approval_requested" in html and "&quot;requires_approval&quot;: true" in html
+
+
+@pytest.mark.django_db
+def test_sign_in_attempts_are_limited_per_address(client, tenant, settings):
+    settings.OPSGATE_LOGIN_RATE = "3/min"
+    user = member(tenant=tenant, role="viewer")
+    for _ in range(3):
+        assert (
+            client.post("/portal/login", {"username": user.username, "password": "wrong"}).status_code == 200
+        )
+    blocked = client.post("/portal/login", {"username": user.username, "password": "correct-horse-battery"})
+    assert blocked.status_code == 429 and int(blocked["Retry-After"]) > 0
+    assert "Too many sign-in attempts from here" in blocked.content.decode()
+    assert "_auth_user_id" not in client.session  # even the right password is refused until then

@@ -6,7 +6,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ErrorDetail, Throttled
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 
 from core.api import OperatorApi
 from core.errors import Forbidden, Unauthenticated
@@ -19,21 +18,8 @@ from tenancy.api.operator_api.serializers import (
     UserOutput,
 )
 from tenancy.services import user_register
+from tenancy.throttles import LoginRateThrottle
 from tenancy.tokens import issue_access_token, jwks
-
-
-class LoginRateThrottle(AnonRateThrottle):
-    """Per-client-IP attempts, read at request time so settings can be changed in tests."""
-
-    scope = "login"
-
-    def get_rate(self):
-        return settings.OPSGATE_LOGIN_RATE
-
-    def allow_request(self, request, view):
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
 
 
 class RegisterApi(OperatorApi):
