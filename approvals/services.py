@@ -61,6 +61,7 @@ def _approval_resolve(
     user,
     acting_for_others: bool,
     via: str = DecidedVia.API,
+    run_pk: int | None = None,
 ) -> Resolution:
     """Decides the pending approval requested by ``event_id``.
 
@@ -69,11 +70,15 @@ def _approval_resolve(
     the target is an approval request that is still open (``DuplicateApproval`` for a decided one,
     also when another approval is pending now) and the run's current one (``NoPendingApproval``).
     ``approver_id`` must be the caller's username unless ``acting_for_others`` (an API key, which
-    records the person it acts for); the caller's account is recorded either way.
+    records the person it acts for); the caller's account is recorded either way. ``run_pk`` names
+    the run when the caller knows it (the portal), so an id reused in another run is not ambiguous.
     """
     if not acting_for_others and approver_id != user.get_username():
         raise ApproverMismatch()
-    run_ids = set(RunEvent.objects.filter(tenant=tenant, event_id=event_id).values_list("run_id", flat=True))
+    targets = RunEvent.objects.filter(tenant=tenant, event_id=event_id)
+    if run_pk is not None:
+        targets = targets.filter(run_id=run_pk)
+    run_ids = set(targets.values_list("run_id", flat=True))
     if not run_ids:
         raise ApprovalNotFound(event_id=event_id)
     if len(run_ids) > 1:

@@ -59,7 +59,11 @@ def _inbox_context(request) -> dict:
         team_categories=caller.team_categories,
     )
     page = Paginator(approvals, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
-    journals = recent_events(run_pks={a.run_id for a in page}, per_run=RECENT_EVENTS_IN_LIST)
+    journals = (
+        recent_events(run_pks={a.run_id for a in page}, per_run=RECENT_EVENTS_IN_LIST)
+        if caller.can("runs:read")
+        else {}
+    )
     for approval in page:
         approval.recent = journals.get(approval.run_id, [])
     query = request.GET.urlencode()
@@ -96,8 +100,10 @@ def approval_page(request, pk: int):
     approval = get_object_or_404(
         approvals_visible(tenant=caller.tenant, categories=caller.categories).select_related("run"), pk=pk
     )
-    approval.recent = recent_events(run_pks=[approval.run_id], per_run=RECENT_EVENTS_ON_PAGE).get(
-        approval.run_id, []
+    approval.recent = (
+        recent_events(run_pks=[approval.run_id], per_run=RECENT_EVENTS_ON_PAGE).get(approval.run_id, [])
+        if caller.can("runs:read")
+        else []
     )
     context = {"nav": "inbox", "approval": approval, "back": request.get_full_path()}
     return render(request, "portal/approval.html", {**context, **_decision_context(request)})
@@ -109,7 +115,9 @@ def _already_decided(approval: Approval) -> str:
         return f"Already decided: {approval.get_status_display().lower()} by {who}. Nothing was changed."
     if approval.status == ApprovalStatus.EXPIRED:
         return "Already decided: this request expired before anyone decided it. Nothing was changed."
-    return "Already decided: this request was withdrawn when its run ended. Nothing was changed."
+    if approval.status == ApprovalStatus.CANCELLED:
+        return "Already decided: this request was withdrawn when its run ended. Nothing was changed."
+    return "Not decided: this request is no longer the one its run is waiting for. Nothing was changed."
 
 
 def _back(request, approval: Approval) -> str:
@@ -138,8 +146,13 @@ def approval_decide(request, pk: int):
         messages.warning(request, _already_decided(approval))
         return redirect(back)
     if approval.is_overdue:
-        approval_expire(approval_id=approval.pk)
-        messages.warning(request, "This request expired before it was decided; it can no longer be decided.")
+        if approval_expire(approval_id=approval.pk):
+            messages.warning(
+                request, "This request expired before it was decided; it can no longer be decided."
+            )
+        else:  # someone decided it in the meantime
+            approval.refresh_from_db()
+            messages.warning(request, _already_decided(approval))
         return redirect(back)
     if not reason and (
         decision == ApprovalStatus.REJECTED or approval.risk_level in REASON_NEEDED_TO_APPROVE
@@ -155,6 +168,7 @@ def approval_decide(request, pk: int):
         approval_resolve(
             tenant=caller.tenant,
             event_id=approval.event_id,
+            run_pk=approval.run_id,  # event ids are unique per run only
             decision=decision,
             approver_id=request.user.get_username(),
             reason=reason or None,

@@ -215,7 +215,10 @@ def _demo_rule(tenant, admin) -> None:
                 {
                     "type": "append_event",
                     "order": 1,
-                    "config": {"run_id": "demo-ops-log", "title": "Deploy of {{ trigger.service }} noted"},
+                    "config": {
+                        "run_id": "demo-ops-log",
+                        "title": "Deploy of {{ trigger.service | default('a service') }} noted",
+                    },
                 }
             ],
         }

@@ -349,9 +349,23 @@ def rule_get(*, tenant: Tenant, rule_id) -> AutomationRule:
     return rule
 
 
-def manual_execute(*, rule: AutomationRule, request, user, idempotency_key: str = "", request_hash: str = ""):
-    """The execute endpoint: inactive rules need ``override_conditions`` (409 otherwise)."""
-    if rule.status != RuleStatus.ACTIVE and not request.override_conditions:
+def manual_execute(
+    *,
+    rule: AutomationRule,
+    request,
+    user,
+    idempotency_key: str = "",
+    request_hash: str = "",
+    inactive_dry_runs: bool = False,
+):
+    """The execute endpoint: inactive rules need ``override_conditions`` (409 otherwise).
+    ``inactive_dry_runs``: the portal previews a draft or inactive rule without overriding its
+    conditions (a dry run writes nothing but its own execution row)."""
+    if (
+        rule.status != RuleStatus.ACTIVE
+        and not request.override_conditions
+        and not (inactive_dry_runs and request.dry_run)
+    ):
         raise RuleInactive()
     return execution_start(
         rule=rule,

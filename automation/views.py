@@ -67,6 +67,8 @@ def _trigger_data(raw: str) -> tuple[dict | None, str | None]:
         data = json.loads(raw)
     except ValueError as exc:
         return None, f"Trigger data is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+    except RecursionError:
+        return None, "Trigger data is nested too deeply."
     if not isinstance(data, dict):
         return None, 'Trigger data must be a JSON object, like {"ticket": {"priority": "high"}}.'
     return data, None
@@ -88,6 +90,7 @@ def rule_execute(request, rule_id):
             rule=rule,
             request=ManualExecution(automation_rule_id=str(rule.pk), execution_data=data, dry_run=dry_run),
             user=request.user,
+            inactive_dry_runs=True,
         )
     except DomainError as exc:
         messages.error(request, f"Not executed: {exc.message}.")

@@ -16,8 +16,9 @@ urlpatterns = [
     path("approvals/<int:pk>", approvals.approval_page, name="approval"),
     path("approvals/<int:pk>/decide", approvals.approval_decide, name="approval-decide"),
     path("runs", runs.runs_page, name="runs"),
-    path("runs/<str:run_id>", runs.run_page, name="run"),
-    path("runs/<str:run_id>/cancel", runs.run_cancel_view, name="run-cancel"),
+    # Run ids are chosen by agents and may hold "/": they take the rest of the path.
+    path("runs/<path:run_id>", runs.run_page, name="run"),
+    path("run-cancel/<path:run_id>", runs.run_cancel_view, name="run-cancel"),
     path("rules", automation.rules_page, name="rules"),
     path("rules/<uuid:rule_id>", automation.rule_page, name="rule"),
     path("rules/<uuid:rule_id>/execute", automation.rule_execute, name="rule-execute"),

@@ -7,11 +7,11 @@ from django.utils import timezone
 
 from core.errors import Conflict
 from runs.engine.events import engine_event
-from runs.engine.runner import run_close, step_finish
+from runs.engine.runner import run_close, step_create, step_finish
 from runs.errors import RunNotFound
 from runs.journal.append import journal_append, journal_now
-from runs.journal.projection import TERMINAL_STATUSES
 from runs.models import ACTIVE_RUN_STATES, Run, RunKind, RunState, StepState
+from runs.runs_view import JOURNAL_STATUS
 from tenancy.models import Tenant
 
 
@@ -20,10 +20,21 @@ class RunNotActive(Conflict):
     default_message = "The run has already ended"
 
 
+class RunInconsistent(Conflict):
+    default_code = "INCONSISTENT_RUN_STATE"
+    default_message = (
+        "The run's journal is inconsistent, so a stop event would not end it; fix the journal first"
+    )
+
+
 def run_is_active(run: Run) -> bool:
+    """Whether cancelling means anything: the run has not ended, and its journal is consistent (an
+    inconsistent journal's status no longer follows its events, so a stop event would change nothing)."""
+    if run.inconsistency:
+        return False
     if run.kind == RunKind.WORKFLOW:
         return run.state in ACTIVE_RUN_STATES
-    return run.event_count > 0 and run.status not in TERMINAL_STATUSES
+    return run.event_count > 0 and JOURNAL_STATUS[run.status] == "running"
 
 
 @transaction.atomic
@@ -37,14 +48,20 @@ def run_cancel(*, tenant: Tenant, run_id: str, user, via: str = "portal") -> Run
     )
     if run is None:
         raise RunNotFound(run_id=run_id)
+    if run.inconsistency:
+        raise RunInconsistent()
     if not run_is_active(run):
         raise RunNotActive()
     who = user.get_username()
     now = timezone.now()
-    if run.kind == RunKind.WORKFLOW:
-        unfinished = (StepState.PENDING, StepState.WAITING, StepState.RUNNING)
-        for step in run.steps.select_for_update().filter(state__in=unfinished):
-            step_finish(step, StepState.SKIPPED, now)
+    if run.kind == RunKind.WORKFLOW:  # as a failed run shows them: every node has a step
+        steps = {step.node_id: step for step in run.steps.select_for_update()}
+        for node in run.graph["nodes"]:
+            step = steps.get(node["id"])
+            if step is None:
+                steps[node["id"]] = step_create(run, steps, node, StepState.SKIPPED, now)
+            elif step.state in (StepState.PENDING, StepState.WAITING, StepState.RUNNING):
+                step_finish(step, StepState.SKIPPED, now)
     event = engine_event(
         run_id=run.run_id,
         at=journal_now(run),

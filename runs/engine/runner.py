@@ -161,9 +161,9 @@ def _next_work(run_pk: int, token: str) -> Work | None:
         )
         ready, skipped = next_moves(run.graph, views, approval_open=approval_open)
         for node_id in skipped:
-            steps[node_id] = _step_create(run, steps, nodes[node_id], StepState.SKIPPED, now)
+            steps[node_id] = step_create(run, steps, nodes[node_id], StepState.SKIPPED, now)
         if ready:
-            step = _step_create(run, steps, nodes[ready[0]], StepState.RUNNING, now)
+            step = step_create(run, steps, nodes[ready[0]], StepState.RUNNING, now)
             return _start(run, step, nodes[step.node_id], steps, now)
         waiting = [s for s in steps.values() if s.state == StepState.WAITING]
         if waiting:
@@ -176,7 +176,7 @@ def _next_work(run_pk: int, token: str) -> Work | None:
         return None
 
 
-def _step_create(run: Run, steps: dict[str, Step], node: dict, state: str, now) -> Step:
+def step_create(run: Run, steps: dict[str, Step], node: dict, state: str, now) -> Step:
     step = Step.objects.create(
         run=run,
         index=len(steps) + 1,
@@ -377,7 +377,7 @@ def _run_fail(run: Run, steps: dict[str, Step], error: str, decision: str | None
     for node in run.graph["nodes"]:
         step = steps.get(node["id"])
         if step is None:
-            steps[node["id"]] = _step_create(run, steps, node, StepState.SKIPPED, now)
+            steps[node["id"]] = step_create(run, steps, node, StepState.SKIPPED, now)
         elif step.state in (StepState.PENDING, StepState.WAITING, StepState.RUNNING):
             step_finish(step, StepState.SKIPPED, now)
     if run.status not in TERMINAL_STATUSES:

@@ -59,26 +59,84 @@
     });
   }
 
+  // Which "Payload"/"Recent journal" sections are open, so a refresh keeps them open.
+  function openSections(container) {
+    var open = [];
+    container.querySelectorAll("[data-approval] details[open]").forEach(function (section) {
+      var item = section.closest("[data-approval]");
+      var index = Array.prototype.indexOf.call(item.querySelectorAll("details"), section);
+      open.push([item.getAttribute("data-approval"), index]);
+    });
+    return open;
+  }
+
+  function reopen(container, open) {
+    open.forEach(function (entry) {
+      var item = container.querySelector('[data-approval="' + entry[0] + '"]');
+      var section = item && item.querySelectorAll("details")[entry[1]];
+      if (section) section.open = true;
+    });
+  }
+
+  function showCount(count) {
+    var badge = document.getElementById("inbox-count");
+    if (!badge || badge.textContent === count) return;
+    badge.textContent = count;
+    badge.setAttribute("aria-label", count + " pending");
+    badge.classList.toggle("badge-zero", count === "0");
+    var status = document.getElementById("inbox-status");
+    if (status) status.textContent = count + " pending approval" + (count === "1" ? "" : "s");
+  }
+
+  // The inbox asks for its list again every few seconds. It never replaces the list under the
+  // pointer (a new risky item would shift the buttons under a click) or under someone typing; the
+  // new list waits until the pointer leaves. One request at a time; a tenant switched in another
+  // tab reloads the page rather than mixing tenants.
   function startPoll(container) {
     var url = container.getAttribute("data-poll-url");
+    var tenant = container.getAttribute("data-tenant");
     var every = parseInt(container.getAttribute("data-poll-seconds") || "5", 10) * 1000;
+    var inFlight = false, hovered = false, last = null, waiting = null;
+
+    function apply(html) {
+      var open = openSections(container);
+      container.innerHTML = html;
+      last = html;
+      waiting = null;
+      reopen(container, open);
+      localTimes(container);
+      tickCountdowns();
+    }
+
+    container.addEventListener("mouseenter", function () { hovered = true; });
+    container.addEventListener("mouseleave", function () {
+      hovered = false;
+      if (waiting !== null && !busy(container)) apply(waiting);
+    });
+
     function poll() {
-      if (document.hidden || busy(container)) return;
+      if (inFlight || document.hidden) return;
+      inFlight = true;
       fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
-        .then(function (r) { return r.ok ? r.text() : null; })
-        .then(function (html) {
-          if (html === null || busy(container)) return;
-          container.innerHTML = html;
-          var list = container.querySelector("[data-count]");
-          var badge = document.getElementById("inbox-count");
-          if (list && badge) {
-            badge.textContent = list.getAttribute("data-count");
-            badge.classList.toggle("badge-zero", list.getAttribute("data-count") === "0");
-          }
-          localTimes(container);
-          tickCountdowns();
+        .then(function (r) {
+          // Signed out meanwhile (the session ended): show the login page instead of pasting it in.
+          if (r.redirected) { window.location.reload(); return null; }
+          return r.ok ? r.text() : null;
         })
-        .catch(function () { /* offline for a moment: the next tick tries again */ });
+        .then(function (html) {
+          if (html === null) return;
+          var probe = document.createElement("div");
+          probe.innerHTML = html;
+          var root = probe.querySelector("[data-count]");
+          if (!root) return;
+          if (root.getAttribute("data-tenant") !== tenant) { window.location.reload(); return; }
+          showCount(root.getAttribute("data-count"));
+          if (html === last) return;
+          if (hovered || busy(container)) { waiting = html; return; }
+          apply(html);
+        })
+        .catch(function () { /* offline for a moment: the next tick tries again */ })
+        .finally(function () { inFlight = false; });
     }
     setInterval(poll, every);
   }

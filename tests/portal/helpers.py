@@ -54,8 +54,10 @@ def ask(
     )
     journal_append(tenant=tenant, payloads=[event_payload(event_parse(body))])
     if risk == "critical":
-        Approval.objects.filter(tenant=tenant, event_id=event_id).update(risk_level="critical")
-    return Approval.objects.get(tenant=tenant, event_id=event_id)
+        Approval.objects.filter(tenant=tenant, run__run_id=run_id, event_id=event_id).update(
+            risk_level="critical"
+        )
+    return Approval.objects.get(tenant=tenant, run__run_id=run_id, event_id=event_id)
 
 
 def note(tenant, run_id: str, *, at: datetime, title: str = "Did a thing") -> None:

@@ -49,6 +49,9 @@ def test_a_dry_run_shows_what_would_happen_and_writes_nothing_else(tenant, opera
     html = response.content.decode()
     execution = AutomationExecution.objects.get(rule=rule)
     assert response.redirect_chain[-1][0] == f"/portal/executions/{execution.pk}"
+    assert [str(m) for m in response.context["messages"]] == [
+        "Dry run: this is what a real execution would do. Nothing was executed."
+    ]
     assert "Dry run: nothing is executed" in html and "ops-log" in html
     assert execution.execution_context["dry_run"] is True and execution.trigger_data == {"ticket": {"id": 7}}
     assert not Run.objects.filter(tenant=tenant, run_id="ops-log").exists()
@@ -115,3 +118,79 @@ def test_the_health_page_is_for_admins(tenant, operator):
     denied = signed_in(operator).get("/portal/health")
     assert denied.status_code == 403 and "tenant:admin" in denied.content.decode()
     assert 'href="/portal/health"' not in signed_in(operator).get("/portal/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_draft_rule_can_be_dry_run_but_not_run(tenant, operator):
+    rule = make_rule(tenant, status="draft")
+    client = signed_in(operator)
+    assert "Run now needs an active rule" in client.get(f"/portal/rules/{rule.pk}").content.decode()
+    dry = client.post(f"/portal/rules/{rule.pk}/execute", {"mode": "dry_run"}, follow=True)
+    assert "Dry run: nothing is executed" in dry.content.decode()
+    real = client.post(f"/portal/rules/{rule.pk}/execute", {"mode": "run"}, follow=True)
+    assert [str(m) for m in real.context["messages"]] == ["Not executed: Automation rule is not active."]
+    assert [e.execution_context["dry_run"] for e in AutomationExecution.objects.all()] == [True]
+
+
+@pytest.mark.django_db
+def test_deeply_nested_trigger_data_is_refused_not_a_crash(tenant, operator):
+    rule = make_rule(tenant)
+    nested = "[" * 20000 + "]" * 20000
+    response = signed_in(operator).post(
+        f"/portal/rules/{rule.pk}/execute",
+        {"mode": "dry_run", "trigger_data": '{"a": ' + nested + "}"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == ["Trigger data is nested too deeply."]
+
+
+@pytest.mark.django_db
+def test_the_demo_rule_runs_from_the_portal_with_no_trigger_data(
+    operator, django_capture_on_commit_callbacks
+):
+    from automation.demo import DEMO_RULE, demo_load
+    from automation.models import AutomationRule
+
+    demo_load()
+    rule = AutomationRule.objects.get(name=DEMO_RULE)
+    user = member(tenant=rule.tenant, role="operator")
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in(user).post(f"/portal/rules/{rule.pk}/execute", {"mode": "run"})
+    execution = AutomationExecution.objects.get(rule=rule)
+    assert execution.status == ExecutionStatus.COMPLETED, execution.error_message
+    log = Run.objects.get(tenant=rule.tenant, run_id="demo-ops-log").events.get()
+    assert log.payload["title"] == "Deploy of a service noted"
+
+
+@pytest.mark.django_db
+def test_the_health_page_lists_the_tenants_recent_failures(tenant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from runs.models import RunKind
+
+    admin = member(tenant=tenant, role="admin")
+    Run.objects.create(
+        tenant=tenant,
+        run_id="wf_broken",
+        kind=RunKind.WORKFLOW,
+        state="failed",
+        error="HTTP 500 from the API",
+    )
+    Run.objects.create(
+        tenant=TenantFactory(), run_id="elsewhere_broken", kind=RunKind.WORKFLOW, state="failed", error="x"
+    )
+    rule = make_rule(tenant, name="Nightly export")
+    AutomationExecution.objects.create(
+        tenant=tenant,
+        rule=rule,
+        status=ExecutionStatus.FAILED,
+        started_at=timezone.now() - timedelta(minutes=1),
+        error_message="SMTP refused",
+    )
+    html = signed_in(admin).get("/portal/health").content.decode()
+    assert "wf_broken" in html and "HTTP 500 from the API" in html
+    assert "Nightly export" in html and "SMTP refused" in html
+    assert "elsewhere_broken" not in html

@@ -90,14 +90,14 @@ def test_an_operator_cancels_a_paused_run_and_its_approval_is_withdrawn(tenant, 
     approval = ask(tenant, "run_1")
     client = signed_in(operator)
     assert "Cancel run" in client.get("/portal/runs/run_1").content.decode()
-    response = client.post("/portal/runs/run_1/cancel", follow=True)
+    response = client.post("/portal/run-cancel/run_1", follow=True)
     assert [str(m) for m in response.context["messages"]] == ["Run run_1 cancelled."]
     run = Run.objects.get(tenant=tenant, run_id="run_1")
     assert run.status == "stopped"
     approval.refresh_from_db()
     assert approval.status == ApprovalStatus.CANCELLED
     assert run.events.order_by("-seq").first().payload["details"] == f"Cancelled by {operator.username}"
-    again = client.post("/portal/runs/run_1/cancel", follow=True)
+    again = client.post("/portal/run-cancel/run_1", follow=True)
     assert [str(m) for m in again.context["messages"]] == ["Not cancelled: The run has already ended."]
 
 
@@ -111,7 +111,7 @@ def test_cancelling_a_waiting_workflow_run_skips_its_steps(
         )
     run = Run.objects.get(pk=launch.run.pk)
     assert run.state == RunState.WAITING
-    signed_in(operator).post(f"/portal/runs/{run.run_id}/cancel")
+    signed_in(operator).post(f"/portal/run-cancel/{run.run_id}")
     run.refresh_from_db()
     assert (run.state, run.error) == (RunState.CANCELLED, f"Cancelled by {operator.username}")
     assert not Step.objects.filter(run=run, state__in=[StepState.WAITING, StepState.RUNNING]).exists()
@@ -123,6 +123,28 @@ def test_a_viewer_has_no_cancel_button_and_cannot_cancel(tenant, viewer):
     ask(tenant, "run_1")
     client = signed_in(viewer)
     assert "Cancel run" not in client.get("/portal/runs/run_1").content.decode()
-    assert client.post("/portal/runs/run_1/cancel").status_code == 403
+    assert client.post("/portal/run-cancel/run_1").status_code == 403
     assert Run.objects.get(tenant=tenant, run_id="run_1").status == "paused"
     assert Run.objects.get(tenant=tenant, run_id="run_1").kind == RunKind.EXTERNAL
+
+
+@pytest.mark.django_db
+def test_a_tampered_journal_reads_broken_on_the_run_page(tenant, viewer):
+    import json
+
+    from django.db import connection
+
+    from runs.journal import triggers
+    from runs.models import RunEvent
+
+    now = timezone.now()
+    note(tenant, "run_1", at=now - timedelta(minutes=2), title="First")
+    note(tenant, "run_1", at=now - timedelta(minutes=1), title="Second")
+    first = RunEvent.objects.get(run__run_id="run_1", seq=1)
+    altered = {**first.payload, "title": "Rewritten afterwards"}
+    with triggers.disabled(connection), connection.cursor() as cursor:
+        cursor.execute("UPDATE runs_runevent SET payload = %s WHERE id = %s", [json.dumps(altered), first.pk])
+    html = signed_in(viewer).get("/portal/runs/run_1").content.decode()
+    assert (
+        "Broken" in html and "at event 1" in html and "hash does not match the event&#x27;s content" in html
+    )
