@@ -62,6 +62,18 @@ def fresh_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def bench_env(database_url: str) -> dict:
+    """The server's environment: production settings on a throwaway database and data directory."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "bench-only",
+        "DEBUG": "0",
+        "OPSGATE_DATA_DIR": tempfile.mkdtemp(prefix="opsgate-bench-"),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
 def manage(env: dict, *args: str) -> str:
     done = subprocess.run(
         [PY, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=True
@@ -208,14 +220,7 @@ def main() -> None:
         raise SystemExit("Refusing: the benchmark only runs against a database on this machine.")
 
     fresh_database(args.database_url)
-    env = {
-        **os.environ,
-        "DATABASE_URL": args.database_url,
-        "SECRET_KEY": "bench-only",
-        "DEBUG": "0",
-        "OPSGATE_DATA_DIR": tempfile.mkdtemp(prefix="opsgate-bench-"),
-        "LOG_LEVEL": "WARNING",
-    }
+    env = bench_env(args.database_url)
     manage(env, "migrate", "-v0")
     key = manage(
         env, "create_api_key", "--tenant", "bench", "--user", "bench", "--role", "admin", "--create"

@@ -19,7 +19,16 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from journal import event, fresh_database, latencies, manage, post_batches, start_server, wait_ready
+from journal import (
+    bench_env,
+    event,
+    fresh_database,
+    latencies,
+    manage,
+    post_batches,
+    start_server,
+    wait_ready,
+)
 
 PASSWORD = "bench-portal-password"  # noqa: S105 - a throwaway account in a throwaway database
 
@@ -47,20 +56,8 @@ def main() -> None:
     parser.add_argument("--pending", type=int, default=500)
     parser.add_argument("-n", type=int, default=100)
     args = parser.parse_args()
-    import os
-    import tempfile
-
     fresh_database(args.database_url)
-    env = {
-        **os.environ,
-        "DATABASE_URL": args.database_url,
-        "SECRET_KEY": "bench-only",
-        "DEBUG": "0",
-        "OPSGATE_DATA_DIR": tempfile.mkdtemp(prefix="opsgate-bench-"),
-        "LOG_LEVEL": "WARNING",
-        "SESSION_COOKIE_SECURE": "0",
-        "CSRF_COOKIE_SECURE": "0",
-    }
+    env = {**bench_env(args.database_url), "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0"}
     manage(env, "migrate", "-v0")
     key = manage(
         env, "create_api_key", "--tenant", "bench", "--user", "bench", "--role", "admin", "--create"

@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from core.errors import Conflict
 from runs.engine.events import engine_event
-from runs.engine.runner import run_close, step_create, step_finish
+from runs.engine.runner import run_close, steps_skip_unfinished
 from runs.errors import RunNotFound
 from runs.journal.append import journal_append, journal_now
-from runs.models import ACTIVE_RUN_STATES, Run, RunKind, RunState, StepState
+from runs.models import ACTIVE_RUN_STATES, Run, RunKind, RunState
 from runs.runs_view import JOURNAL_STATUS
 from tenancy.models import Tenant
 
@@ -54,14 +54,8 @@ def run_cancel(*, tenant: Tenant, run_id: str, user, via: str = "portal") -> Run
         raise RunNotActive()
     who = user.get_username()
     now = timezone.now()
-    if run.kind == RunKind.WORKFLOW:  # as a failed run shows them: every node has a step
-        steps = {step.node_id: step for step in run.steps.select_for_update()}
-        for node in run.graph["nodes"]:
-            step = steps.get(node["id"])
-            if step is None:
-                steps[node["id"]] = step_create(run, steps, node, StepState.SKIPPED, now)
-            elif step.state in (StepState.PENDING, StepState.WAITING, StepState.RUNNING):
-                step_finish(step, StepState.SKIPPED, now)
+    if run.kind == RunKind.WORKFLOW:
+        steps_skip_unfinished(run, {step.node_id: step for step in run.steps.select_for_update()}, now)
     event = engine_event(
         run_id=run.run_id,
         at=journal_now(run),

@@ -371,15 +371,20 @@ def step_finish(step: Step, state: str, now) -> None:
     step.save()
 
 
-def _run_fail(run: Run, steps: dict[str, Step], error: str, decision: str | None) -> None:
-    """Fails the run: what has not run is skipped, and the journal gets its terminal event."""
-    now = timezone.now()
+def steps_skip_unfinished(run: Run, steps: dict[str, Step], now) -> None:
+    """An ended run shows every node: what never started or did not finish becomes skipped."""
     for node in run.graph["nodes"]:
         step = steps.get(node["id"])
         if step is None:
             steps[node["id"]] = step_create(run, steps, node, StepState.SKIPPED, now)
         elif step.state in (StepState.PENDING, StepState.WAITING, StepState.RUNNING):
             step_finish(step, StepState.SKIPPED, now)
+
+
+def _run_fail(run: Run, steps: dict[str, Step], error: str, decision: str | None) -> None:
+    """Fails the run: what has not run is skipped, and the journal gets its terminal event."""
+    now = timezone.now()
+    steps_skip_unfinished(run, steps, now)
     if run.status not in TERMINAL_STATUSES:
         marker = "approval_rejected" if run.status == "rejected" or decision == "rejected" else "run_stopped"
         _append(
