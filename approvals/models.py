@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from runs.models import Run, RunEvent
 from tenancy.models import Tenant
@@ -77,6 +78,4 @@ class Approval(models.Model):
     @property
     def is_overdue(self) -> bool:
         """Past its expiry but not yet swept: it can no longer be decided."""
-        from django.utils import timezone
-
         return self.expires_at is not None and self.expires_at <= timezone.now()

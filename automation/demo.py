@@ -9,9 +9,15 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
+from automation.models import AutomationRule
+from automation.schemas import rule_validate
+from automation.services import rule_create
 from runs.engine.launch import request_fingerprint, run_start
-from runs.models import Workflow
+from runs.journal.append import journal_append
+from runs.journal.schema import event_parse, event_payload, utc_z
+from runs.models import Run, Workflow
 from runs.workflows import workflow_create
 from tenancy.keys import hash_key
 from tenancy.models import ApiKey, Role
@@ -157,12 +163,6 @@ DEMO_RULE = "Demo: note a deploy"
 
 def _demo_agent_request(tenant) -> None:
     """An agent's run waiting in the inbox, as if posted to ``POST /v1/events``."""
-    from django.utils import timezone
-
-    from runs.journal.append import journal_append
-    from runs.journal.schema import event_parse, event_payload, utc_z
-    from runs.models import Run
-
     if Run.objects.filter(tenant=tenant, run_id=DEMO_AGENT_RUN).exists():
         return
     now = timezone.now()
@@ -198,10 +198,6 @@ def _demo_agent_request(tenant) -> None:
 
 def _demo_rule(tenant, admin) -> None:
     """A manual rule to try Dry run and Run now on: it notes a deploy in an ops log run."""
-    from automation.models import AutomationRule
-    from automation.schemas import rule_validate
-    from automation.services import rule_create
-
     if AutomationRule.objects.filter(tenant=tenant, name=DEMO_RULE).exists():
         return
     fields, problems = rule_validate(

@@ -3,6 +3,8 @@ tables below, its logs read from its journal, its steps. Any kind of run can be 
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from runs.journal.projection import TERMINAL_STEPS
 from runs.journal.schema import utc_z
 from runs.models import Run, RunEvent, RunKind, RunState, Step, StepState
@@ -128,8 +130,6 @@ def run_view(run: Run) -> dict:
 
 def status_filter(status: str):
     """A ``Q`` for runs whose contract status (``contract_status``) is ``status``."""
-    from django.db.models import Q
-
     engine = [state for state, shown in ENGINE_STATUS.items() if shown == status]
     journal = [state for state, shown in JOURNAL_STATUS.items() if shown == status]
     return Q(kind=RunKind.WORKFLOW, state__in=engine) | (~Q(kind=RunKind.WORKFLOW) & Q(status__in=journal))

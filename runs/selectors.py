@@ -7,6 +7,8 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.db import DatabaseError
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 
 from runs.errors import InconsistentRunState, RunNotFound, StorageReadError
 from runs.models import Run, RunEvent
@@ -62,9 +64,6 @@ def runs_visible(*, tenant: Tenant, categories: frozenset[str] | None):
 
 def recent_events(*, run_pks, per_run: int) -> dict[int, list[RunEvent]]:
     """The latest ``per_run`` journal events of each run, oldest first, in one query."""
-    from django.db.models import F, Window
-    from django.db.models.functions import RowNumber
-
     latest = (
         RunEvent.objects.filter(run_id__in=list(run_pks))
         .annotate(

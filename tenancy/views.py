@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -61,8 +62,6 @@ def tenant_switch(request):
 
 
 def _uuid_or_none(value: str) -> list:
-    import uuid
-
     try:
         return [uuid.UUID(value)]
     except ValueError:
