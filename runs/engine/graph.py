@@ -1,8 +1,9 @@
-"""Workflow graph validation (ARCHITECTURE section 6): every problem, one string each.
+"""Workflow graph validation (docs/architecture.md): every problem, one string each.
 
 The node and edge shapes are the origin's (``@automateos/workflow-schema``); the rules that its
 UI only suggested are enforced here: one start node, unique ids, existing endpoints, no cycle,
-everything reachable from start, and a valid config per node type.
+everything reachable from start, a valid config per node type, and credentials used only where a
+secret belongs (see ``runs.engine.nodes.credentials_allowed``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from runs.engine.events import RUN_MARKERS
-from runs.engine.nodes import CONFIGS
+from runs.engine.nodes import CONFIGS, CREDENTIAL_PLACES, credentials_allowed
+from runs.engine.templates import dotted, references_credentials, template_strings
 from runs.journal.schema import ID_MAX
 
 NodeType = Literal["start", "http", "approval", "condition", "transform", "delay"]
@@ -66,8 +68,16 @@ def _config_problem(node_id: str, error: dict) -> str:
     if kind == "extra_forbidden":
         return f"{where} is not a known setting"
     if kind == "url":
-        return f"{where} must be a valid URL"
+        return f"{where} {error['msg']}"
     return f"{where} is invalid: {error['msg']}"
+
+
+def _credential_problems(node_id: str, node_type: str, config: dict) -> list[str]:
+    return [
+        f"Node '{node_id}' config.{dotted(path)} uses credentials, {CREDENTIAL_PLACES}"
+        for path, text in template_strings(config)
+        if references_credentials(text) and not credentials_allowed(node_type, config, path)
+    ]
 
 
 def _find_cycle(node_ids: list[str], successors: dict[str, list[str]]) -> list[str] | None:
@@ -121,6 +131,7 @@ def graph_problems(graph: Any) -> list[str]:
             CONFIGS[node.type].model_validate(node.data.config or {})
         except ValidationError as exc:
             problems.extend(_config_problem(node.id, e) for e in exc.errors(include_url=False))
+        problems.extend(_credential_problems(node.id, node.type, node.data.config or {}))
     successors: dict[str, list[str]] = defaultdict(list)
     edge_ids: set[str] = set()
     for edge in parsed.edges:

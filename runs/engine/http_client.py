@@ -5,7 +5,9 @@ Every hop is checked by the egress guard and then *pinned*: the request is sent 
 TLS SNI and certificate verification still use the name. Nothing resolves the name a second time,
 so a DNS server that answers "public" to the guard and "127.0.0.1" to the connect (DNS rebinding)
 gains nothing. Redirects are followed here rather than by httpx, because each ``Location`` is a new
-destination that has to pass the guard too; credentials do not follow a redirect to another origin.
+destination that has to pass the guard too. Credentials do not follow a redirect to another origin:
+``Authorization``, ``Proxy-Authorization``, ``Cookie`` and every header the caller names in
+``secret_headers`` are dropped, and a body that carries a credential is never re-sent there.
 
 Responses are read as a stream and capped at ``max_bytes``, so a huge or endless body cannot exhaust
 memory. Header values can hold secrets: they are never logged nor put in error messages.
@@ -17,9 +19,10 @@ import base64
 import codecs
 import functools
 import json
+import logging
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,9 +32,21 @@ from django.conf import settings
 from runs.engine.egress import egress_check
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_ORIGIN_CREDENTIALS = ("authorization", "cookie")  # dropped when a redirect leaves the origin
+_ORIGIN_CREDENTIALS = ("authorization", "proxy-authorization", "cookie")  # dropped leaving the origin
+MAX_PORT = 65535
 _BODY_HEADERS = ("content-type", "content-encoding")  # dropped when a redirect turns into a GET
 _COMPUTED_HEADERS = ("host", "content-length", "transfer-encoding")  # ours to set, never the caller's
+
+
+class _NoRequestLines(logging.Filter):
+    """httpx logs every request's URL at INFO; a URL may carry a credential (a workflow that opted in
+    to one in its query string), and each call is in the run's journal, masked, anyway."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("HTTP Request:")
+
+
+logging.getLogger("httpx").addFilter(_NoRequestLines())
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,22 @@ class HttpCallFailed(Exception):
         self.attempts = attempts
 
 
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be fetched as it is written (None when it can): parsed the way the client
+    will parse it, so a URL that passes here does not fail later with a raw parsing error."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        return str(exc) or "it cannot be parsed"
+    if parsed.scheme not in ("http", "https"):
+        return "the scheme must be http or https"
+    if not parsed.host:
+        return "it has no host"
+    if parsed.port is not None and not 1 <= parsed.port <= MAX_PORT:
+        return f"port {parsed.port} is out of range (1-{MAX_PORT})"
+    return None
+
+
 class _Retryable(Exception):
     """A transport failure another attempt might not hit (the message is safe to show)."""
 
@@ -62,7 +93,9 @@ def http_call(
     method: str,
     url: str,
     headers: dict[str, str] | None = None,
+    secret_headers: Collection[str] = (),
     content: str | bytes | None = None,
+    secret_body: bool = False,
     json_body: Any = None,
     timeout_seconds: float = 10.0,
     retry_attempts: int = 0,
@@ -77,13 +110,16 @@ def http_call(
     it much past that). Transport errors and 5xx answers are retried ``retry_attempts`` times, sleeping
     ``backoff_seconds * 2**n`` in between; the last 5xx is returned, the last transport error raises
     ``HttpCallFailed``. ``EgressRefused`` is raised as is and never retried.
+
+    ``secret_headers`` names the caller's headers that carry a credential; ``secret_body`` says the
+    body does. Neither is sent to another origin when a redirect leads there.
     """
     if content is not None and json_body is not None:
         raise ValueError("Pass content or json_body, not both")
-    try:
-        start = httpx.URL(url)
-    except httpx.InvalidURL as exc:
-        raise HttpCallFailed(f"Invalid URL: {exc}", 0) from None
+    problem = url_problem(url)
+    if problem:
+        raise HttpCallFailed(f"Invalid URL: {problem}", 0)
+    start = httpx.URL(url)
     request_headers = httpx.Headers(headers or {})
     for name in _COMPUTED_HEADERS:
         request_headers.pop(name, None)
@@ -105,7 +141,13 @@ def http_call(
         if max_bytes is not None
         else getattr(settings, "OPSGATE_HTTP_MAX_RESPONSE_BYTES", 1_048_576)
     )
-    call = _Call(timeout_seconds=timeout_seconds, max_bytes=limit, max_redirects=max_redirects)
+    call = _Call(
+        timeout_seconds=timeout_seconds,
+        max_bytes=limit,
+        max_redirects=max_redirects,
+        origin_bound=frozenset(name.lower() for name in (*_ORIGIN_CREDENTIALS, *secret_headers)),
+        secret_body=secret_body and body is not None,
+    )
     attempts = 0
     while True:
         attempts += 1
@@ -131,10 +173,20 @@ def _ssl_context() -> ssl.SSLContext:
 class _Call:
     """The settings one ``http_call`` shares across its attempts and redirect hops."""
 
-    def __init__(self, *, timeout_seconds: float, max_bytes: int, max_redirects: int):
+    def __init__(
+        self,
+        *,
+        timeout_seconds: float,
+        max_bytes: int,
+        max_redirects: int,
+        origin_bound: frozenset[str],
+        secret_body: bool,
+    ):
         self.timeout_seconds = timeout_seconds
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
+        self.origin_bound = origin_bound  # header names that never leave the first origin
+        self.secret_body = secret_body
         self.deadline = 0.0
 
     def attempt(
@@ -159,11 +211,10 @@ class _Call:
                 break
             try:
                 target = url.join(location).copy_with(username=None, password=None)
-            except httpx.InvalidURL:
+            except (httpx.InvalidURL, TypeError, ValueError):
+                target = None
+            if target is None or url_problem(str(target)):
                 raise HttpCallFailed(f"{url} redirected to an invalid URL", attempt) from None
-            if _origin(target) != _origin(url):
-                for name in _ORIGIN_CREDENTIALS:
-                    headers.pop(name, None)
             status = response.status_code
             if (status == 303 and method != "HEAD") or (
                 status in (301, 302) and method not in ("GET", "HEAD")
@@ -171,6 +222,14 @@ class _Call:
                 method, body = "GET", None
                 for name in _BODY_HEADERS:
                     headers.pop(name, None)
+            if _origin(target) != _origin(url):
+                for name in self.origin_bound:
+                    headers.pop(name, None)
+                if body is not None and self.secret_body:
+                    raise HttpCallFailed(
+                        f"{url} redirected to another origin; a body carrying a credential is not sent there",
+                        attempt,
+                    )
             url = target
         raise HttpCallFailed(f"Too many redirects (more than {self.max_redirects}) from {url}", attempt)
 

@@ -1,4 +1,4 @@
-"""``run_advance``: the django-q2 task that moves a workflow run forward (ARCHITECTURE section 6).
+"""``run_advance``: the django-q2 task that moves a workflow run forward (docs/architecture.md).
 
 It takes the run's lease (a conditional UPDATE: one worker per run), then repeats: under the run's
 row lock, decide what comes next (resolve finished waits, skip untaken branches, pick a ready node
@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -28,12 +28,13 @@ from django_q.models import Schedule
 from django_q.tasks import async_task, schedule
 from pydantic import ValidationError
 
+from core.tenant_scope import across_tenants
 from runs.engine.events import details_text, engine_event
-from runs.engine.nodes import NODE_TYPES
+from runs.engine.nodes import CREDENTIAL_PLACES, NODE_TYPES, credentials_allowed
 from runs.engine.nodes.base import NodeContext, Outcome
 from runs.engine.plan import StepView, next_moves
 from runs.engine.secrets import run_credentials
-from runs.engine.templates import TemplateRenderError, mask_secrets, render, template_context
+from runs.engine.templates import TemplateRenderError, mask_secrets, render_config, template_context
 from runs.journal.append import journal_append, journal_now
 from runs.journal.projection import TERMINAL_STATUSES
 from runs.models import ACTIVE_RUN_STATES, Run, RunKind, RunState, Step, StepState
@@ -58,6 +59,10 @@ class Work:
     node: dict
     credentials: dict[str, str]
     steps_output: dict[str, Any]
+    derived_secrets: list[str] = field(default_factory=list)  # rendered from credentials: masked too
+
+    def secrets(self) -> list[str]:
+        return [*self.credentials.values(), *self.derived_secrets]
 
 
 def run_advance(run_pk: int) -> str:
@@ -230,10 +235,17 @@ def _execute(work: Work) -> Outcome:
         now=timezone.now(),
     )
     try:
-        rendered = render(
-            raw, template_context(input=context.input, steps=work.steps_output, credentials=work.credentials)
+        rendered = render_config(
+            raw,
+            context=template_context(
+                input=context.input, steps=work.steps_output, credentials=work.credentials
+            ),
+            credentials_allowed=lambda path: credentials_allowed(work.node["type"], raw, path),
+            places=CREDENTIAL_PLACES,
         )
-        config = module.Config.model_validate(rendered)
+        work.derived_secrets = list(rendered.secret_fields.values())
+        context = replace(context, secret_fields=rendered.secret_fields)
+        config = module.Config.model_validate(rendered.value)
     except TemplateRenderError as exc:
         return Outcome.failed(f"Node '{context.node_id}' config could not be rendered", exc.message)
     except ValidationError as exc:
@@ -248,13 +260,13 @@ def _execute(work: Work) -> Outcome:
     try:
         return module.execute(config, context)
     except Exception as exc:
-        text = mask_secrets(f"{type(exc).__name__}: {exc}", list(work.credentials.values()))
+        text = mask_secrets(f"{type(exc).__name__}: {exc}", work.secrets())
         logger.error("Node %s of run %s crashed: %s", context.node_id, run.run_id, text)
         return Outcome.failed(f"Node '{context.node_id}' crashed", text)
 
 
 def _record(work: Work, outcome: Outcome, token: str) -> None:
-    secrets = list(work.credentials.values())
+    secrets = work.secrets()
     message = storable(mask_secrets(outcome.message, secrets))
     output = storable(mask_secrets(outcome.output, secrets))
     error = storable(mask_secrets(outcome.error, secrets))
@@ -422,8 +434,10 @@ def runs_sweep() -> int:
     lapsed lease, a lost queue message, a delay or decision whose wake-up was lost). Returns how many."""
     now = timezone.now()
     grace = now - timedelta(seconds=_lease_seconds())
-    stalled = Run.objects.filter(state__in=(RunState.QUEUED, RunState.RUNNING)).filter(
-        Q(lease_until__lt=now) | Q(lease_until__isnull=True, updated_at__lt=grace)
+    stalled = (
+        across_tenants(Run, reason="stalled-run sweep")
+        .filter(state__in=(RunState.QUEUED, RunState.RUNNING))
+        .filter(Q(lease_until__lt=now) | Q(lease_until__isnull=True, updated_at__lt=grace))
     )
     woken = Step.objects.filter(run__state=RunState.WAITING, state=StepState.WAITING).filter(
         Q(wake_at__lt=now - timedelta(seconds=60)) | Q(output__has_key="decision", run__updated_at__lt=grace)

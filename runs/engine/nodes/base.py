@@ -26,6 +26,13 @@ class NodeContext:
     credentials: dict[str, str]
     requested_by: str
     now: datetime
+    # config path -> rendered text, for each template that used credentials (a secret as a whole)
+    secret_fields: dict[tuple[str | int, ...], str] = field(default_factory=dict)
+
+    @property
+    def secrets(self) -> list[str]:
+        """Every value to mask: the credentials and what was rendered from them."""
+        return [*self.credentials.values(), *self.secret_fields.values()]
 
 
 @dataclass(frozen=True)

@@ -4,19 +4,22 @@ checked redirects, bounded capture, retries). A 4xx/5xx fails the step unless
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
+import httpx
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from runs.engine.egress import EgressRefused
-from runs.engine.http_client import HttpCallFailed, http_call
+from runs.engine.http_client import HttpCallFailed, http_call, url_problem
 from runs.engine.nodes.base import NodeConfig, NodeContext, Outcome
-from runs.engine.templates import mask_secrets
+from runs.engine.templates import Path, is_template, mask_secrets
 
 MAX_CALL_SECONDS = 240  # a worker task may run 300 s (django-q2's timeout); one call must fit well inside
+CREDENTIALS_OPT_IN = "allow_credentials_in_url_and_body"
+_OPT_IN_FIELDS = ("url", "body", "json_body")
 
 
 class Auth(NodeConfig):
@@ -29,6 +32,19 @@ class Retry(NodeConfig):
 
 
 class Config(NodeConfig):
+    """An http node's settings.
+
+    Credentials: ``auth.credentialName`` sends a stored credential as a Bearer token, and header
+    values may use ``{{ credentials.<name> }}`` (``"X-Api-Key": "{{ credentials.vendor }}"``). Such a
+    header is sent to the URL's origin only (dropped when a redirect leads elsewhere), and its
+    rendered value is masked as a whole wherever it could be recorded (an echoing server's answer).
+    Anywhere else a template naming ``credentials`` refuses the graph, unless
+    ``allow_credentials_in_url_and_body`` is true: then ``url``, ``body`` and ``json_body`` may use
+    them too (an API that wants its key in the query string, a token request that posts a client
+    secret). Those values are masked as a whole as well (so the step's ``url`` reads ``••••``), and
+    a body carrying a credential is not re-sent when a redirect leads to another origin.
+    """
+
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
     url: str
     headers: dict[str, str] | None = None
@@ -38,15 +54,20 @@ class Config(NodeConfig):
     timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     retry: Retry | None = None
     fail_on_http_error: bool = True
+    allow_credentials_in_url_and_body: bool = False
 
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
-        if "{{" in value:  # templated: checked once rendered, at run time
+        if is_template(value):  # checked once rendered, at run time
             return value
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if "://" not in value:
             raise PydanticCustomError("url", "must be a valid URL")
+        problem = url_problem(value)
+        if problem is None and httpx.URL(value).userinfo:
+            problem = "a user name or password in the URL would be a secret in clear: use auth or a header"
+        if problem:
+            raise PydanticCustomError("url", "must be a valid URL: {problem}", {"problem": problem})
         return value
 
     @model_validator(mode="after")
@@ -69,6 +90,22 @@ def max_seconds(config: Config) -> float:
     return config.timeout_seconds * (retry.attempts + 1) * 2 + backoff
 
 
+def credentials_allowed(config: dict, path: Path) -> bool:
+    """Header values always; url, body and json_body only with the opt-in (see ``Config``)."""
+    if len(path) == 2 and path[0] == "headers":
+        return True
+    return config.get(CREDENTIALS_OPT_IN) is True and bool(path) and path[0] in _OPT_IN_FIELDS
+
+
+def _secrets(config: Config, context: NodeContext) -> list[str]:
+    """What to mask in this node's output: a URL built from a credential also as the client spells it."""
+    secrets = context.secrets
+    if ("url",) in context.secret_fields:
+        with contextlib.suppress(httpx.InvalidURL, TypeError, ValueError):
+            secrets.append(str(httpx.URL(config.url)))
+    return secrets
+
+
 def _headers(config: Config, context: NodeContext) -> dict[str, str] | str:
     headers = dict(config.headers or {})
     if config.auth is not None:
@@ -84,21 +121,31 @@ def execute(config: Config, context: NodeContext) -> Outcome:
     if isinstance(headers, str):
         return Outcome.failed(f"HTTP {config.method} request not sent", headers)
     retry = config.retry or Retry()
+    secret_headers = [path[1] for path in context.secret_fields if path[:1] == ("headers",)]
     try:
         result = http_call(
             method=config.method,
             url=config.url,
             headers=headers,
+            secret_headers=secret_headers,
             content=config.body,
             json_body=config.json_body,
+            secret_body=any(path[:1] in (("body",), ("json_body",)) for path in context.secret_fields),
             timeout_seconds=config.timeout_seconds,
             retry_attempts=retry.attempts,
             backoff_seconds=retry.backoff_seconds,
         )
     except EgressRefused as exc:
-        return Outcome.failed(f"HTTP {config.method} request refused", exc.message)
+        return Outcome.failed(
+            f"HTTP {config.method} request refused", mask_secrets(exc.message, _secrets(config, context))
+        )
     except HttpCallFailed as exc:
-        return Outcome.failed(f"HTTP {config.method} request failed", str(exc), {"attempts": exc.attempts})
+        return Outcome.failed(
+            f"HTTP {config.method} request failed",
+            mask_secrets(str(exc), _secrets(config, context)),
+            {"attempts": exc.attempts},
+        )
+    secrets = _secrets(config, context)
     output = {
         "status": result.status,
         "headers": result.headers,
@@ -107,12 +154,13 @@ def execute(config: Config, context: NodeContext) -> Outcome:
         "attempts": result.attempts,
         "url": result.url,
     }
+    output = mask_secrets(output, secrets)  # the runner masks again, but cannot know the URL's forms
     if result.status >= 400 and config.fail_on_http_error:
-        body = mask_secrets(result.body, list(context.credentials.values()))  # before it is cut short
+        body = output["body"]  # masked before it is cut short
         preview = body if isinstance(body, str) else json.dumps(body)
         return Outcome.failed(
             f"HTTP {config.method} request failed ({result.status})",
-            f"{config.url} answered {result.status}: {preview[:300]}",
+            mask_secrets(f"{config.url} answered {result.status}: ", secrets) + preview[:300],
             output,
         )
     if result.status >= 400:

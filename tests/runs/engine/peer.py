@@ -1,7 +1,8 @@
 """A real HTTP peer on 127.0.0.1 for engine tests: records every request it gets.
 
-Paths: ``/status/<code>`` answers that status, ``/slow/<seconds>`` sleeps first, anything else
-answers 200; every answer is JSON echoing the method, path, headers and body it received.
+Paths: ``/status/<code>`` answers that status, ``/slow/<seconds>`` sleeps first,
+``/redirect?to=<url>&code=<n>`` redirects there (302 unless told), anything else answers 200; every
+answer is JSON echoing the method, path, headers and body it received.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 
 class Peer:
@@ -36,13 +38,19 @@ class Peer:
                 with peer._lock:
                     peer.requests.append(seen)
                     peer.hits[self.path] += 1
+                parts = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 status = 200
-                if self.path.startswith("/status/"):
-                    status = int(self.path.rsplit("/", 1)[1])
-                if self.path.startswith("/slow/"):
-                    time.sleep(float(self.path.rsplit("/", 1)[1]))
+                if parts.path.startswith("/status/"):
+                    status = int(parts.path.rsplit("/", 1)[1])
+                if parts.path.startswith("/slow/"):
+                    time.sleep(float(parts.path.rsplit("/", 1)[1]))
+                if parts.path == "/redirect":
+                    status = int(query.get("code", "302"))
                 data = json.dumps(seen).encode()
                 self.send_response(status)
+                if parts.path == "/redirect":
+                    self.send_header("Location", query["to"])
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()

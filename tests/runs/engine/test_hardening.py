@@ -8,7 +8,9 @@ from django.utils import timezone
 
 from approvals.services import approval_resolve
 from governance.services import credential_create
+from runs.engine import launch as launch_module
 from runs.engine import runner
+from runs.engine.nodes import CREDENTIAL_PLACES
 from runs.engine.runner import run_advance
 from runs.models import Run, RunState, Step
 from tests.factories import member
@@ -69,16 +71,29 @@ def test_a_template_that_raises_fails_its_step(keyed_client, capture, template):
 
 
 @pytest.mark.django_db
-def test_a_secret_in_an_approval_request_is_masked(keyed_client, tenant, capture):
+def test_a_secret_in_an_approval_request_is_refused_and_never_shown(
+    keyed_client, tenant, capture, monkeypatch
+):
     credential_create(tenant=tenant, name="k", value="s3cr3t-value-123")
     g = linear(
         node("ask", "approval", {"title": "Use {{ credentials.k }}?", "reason": "key {{ credentials.k }}"})
     )
+    refused = keyed_client.post("/v1/runs", {"graph": g}, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["details"] == [
+        f"Node 'ask' config.{field} uses credentials, {CREDENTIAL_PLACES}" for field in ("title", "reason")
+    ]
+    assert Run.objects.count() == 0
+
+    monkeypatch.setattr(launch_module, "graph_problems", lambda graph: [])  # queued before the rule
     run = launch(keyed_client, g, capture)
     body = keyed_client.get(f"/v1/runs/{run.run_id}/journal").content.decode()
     pending = keyed_client.get("/v1/approvals/pending").content.decode()
     assert "s3cr3t-value-123" not in body + pending
-    assert run.approvals.get().reason == "key ••••"
+    assert not run.approvals.exists()
+    step = Step.objects.get(run=run, node_id="ask")
+    assert step.state == "failed"
+    assert step.error == f"config.title uses credentials, {CREDENTIAL_PLACES}"
 
 
 @pytest.mark.django_db

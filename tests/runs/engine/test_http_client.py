@@ -439,3 +439,76 @@ def test_environment_proxies_are_ignored(server, monkeypatch):
     result = http_call(method="GET", url=f"{server.url}/json")
     assert result.status == 200
     assert len(server.requests) == 1
+
+
+def test_named_secret_headers_are_dropped_on_a_cross_origin_redirect(server, other_server):
+    headers = {"X-Api-Key": "k-s3cret", "Proxy-Authorization": "Basic cA==", "X-Keep": "yes"}
+    result = http_call(
+        method="GET",
+        url=f"{server.url}/redirect?to={other_server.url}/echo",
+        headers=headers,
+        secret_headers=["x-api-KEY"],
+    )
+    assert (result.status, result.url) == (200, f"{other_server.url}/echo")
+    assert server.requests[0]["headers"]["x-api-key"] == "k-s3cret"
+    landed = other_server.requests[0]["headers"]
+    assert "x-api-key" not in landed and "proxy-authorization" not in landed
+    assert landed["x-keep"] == "yes"
+
+
+def test_named_secret_headers_are_kept_on_a_same_origin_redirect(server):
+    http_call(
+        method="GET",
+        url=f"{server.url}/redirect?to=/echo",
+        headers={"X-Api-Key": "k"},
+        secret_headers=["X-Api-Key"],
+    )
+    assert [r["headers"].get("x-api-key") for r in server.requests] == ["k", "k"]
+
+
+def test_a_secret_body_is_not_resent_to_another_origin(server, other_server):
+    with pytest.raises(HttpCallFailed, match="a body carrying a credential is not sent there"):
+        http_call(
+            method="POST",
+            url=f"{server.url}/redirect?to={other_server.url}/echo&code=307",
+            content="client_secret=s3cret",
+            secret_body=True,
+        )
+    assert other_server.requests == []
+    same = http_call(
+        method="POST",
+        url=f"{server.url}/redirect?to=/echo&code=307",
+        content="client_secret=s3cret",
+        secret_body=True,
+    )
+    assert same.body["body"] == "client_secret=s3cret"
+    server.requests.clear()
+    turned = http_call(  # a 303 turns it into a GET without the body: nothing secret travels
+        method="POST",
+        url=f"{server.url}/redirect?to={other_server.url}/echo&code=303",
+        content="client_secret=s3cret",
+        secret_body=True,
+    )
+    assert (turned.status, other_server.requests[-1]["body"]) == (200, "")
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://127.0.0.1:99999/", "port 99999 is out of range (1-65535)"),
+        ("http://127.0.0.1:0/", "port 0 is out of range (1-65535)"),
+        ("ftp://127.0.0.1/", "the scheme must be http or https"),
+        ("http:///path", "it has no host"),
+        ("http://[::1/", "Invalid port: ':1'"),
+    ],
+)
+def test_an_unusable_url_is_a_clean_failure(allow_loopback, url, problem):
+    with pytest.raises(HttpCallFailed) as failed:
+        http_call(method="GET", url=url)
+    assert (failed.value.message, failed.value.attempts) == (f"Invalid URL: {problem}", 0)
+
+
+def test_a_redirect_to_an_impossible_port_is_a_clean_failure(server):
+    with pytest.raises(HttpCallFailed, match="redirected to an invalid URL"):
+        http_call(method="GET", url=f"{server.url}/redirect?to=http://127.0.0.1:99999/")
+    assert len(server.requests) == 1

@@ -34,12 +34,23 @@ def test_the_secret_is_used_but_never_stored_or_shown(
                 "method": "POST",
                 "url": f"{peer.url}/echo",
                 "auth": {"credentialName": "deploy"},
-                "headers": {"X-Copy": "{{ credentials.deploy }}"},
+                "headers": {
+                    "X-Copy": "{{ credentials.deploy }}",
+                    "X-Rev": "{{ credentials.deploy|reverse }}",
+                },
                 "body": "token={{ credentials.deploy }}",
+                "allow_credentials_in_url_and_body": True,
             },
         ),
-        transform("leak", "{{ steps.call.output.body.headers['X-Copy'] }} / {{ credentials.deploy }}"),
-        node("fail", "http", {"url": f"{peer.url}/status/500?t={{{{ credentials.deploy }}}}"}),
+        transform("leak", "{{ steps.call.output.body.headers['X-Copy'] }} / {{ steps.call.output.body }}"),
+        node(
+            "fail",
+            "http",
+            {
+                "url": f"{peer.url}/status/500?t={{{{ credentials.deploy }}}}",
+                "allow_credentials_in_url_and_body": True,
+            },
+        ),
     )
     with django_capture_on_commit_callbacks(execute=True):
         response = keyed_client.post("/v1/runs", {"graph": graph}, format="json")
@@ -47,9 +58,13 @@ def test_the_secret_is_used_but_never_stored_or_shown(
     received = peer.requests[0]
     assert received["headers"]["Authorization"] == f"Bearer {SECRET}"
     assert received["headers"]["X-Copy"] == SECRET and received["body"] == f"token={SECRET}"
-    assert Step.objects.get(run=run, node_id="leak").output == f"{MASK} / {MASK}"
+    assert received["headers"]["X-Rev"] == SECRET[::-1]
+    assert peer.requests[1]["path"] == f"/status/500?t={SECRET}"
+    leak = Step.objects.get(run=run, node_id="leak").output
+    assert leak.startswith(f"{MASK} / ") and SECRET[::-1] not in leak and MASK in leak
     failed = Step.objects.get(run=run, node_id="fail")
-    assert failed.state == "failed" and MASK in failed.error
+    assert failed.state == "failed" and failed.error.startswith(f"{MASK} answered 500: ")
+    assert failed.output["url"] == MASK
 
     responses = [
         keyed_client.get(f"/v1/runs/{run.run_id}"),
@@ -59,9 +74,11 @@ def test_the_secret_is_used_but_never_stored_or_shown(
     ]
     for reply in responses:
         assert reply.status_code == 200
-        assert SECRET not in reply.content.decode()
+        for form in (SECRET, SECRET[::-1]):
+            assert form not in reply.content.decode()
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
             cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - our own table names
             for row in cursor.fetchall():
-                assert SECRET not in repr(row), table
+                for form in (SECRET, SECRET[::-1]):
+                    assert form not in repr(row), table
