@@ -16,11 +16,12 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
 from automation.schemas import ACTIONS
+from automation.webhook_secrets import SEALED, WEBHOOK, SecretsUnreadable, webhook_credentials
 from core.errors import DomainError
 from core.ids import new_ulid
 from runs.engine.egress import EgressRefused
 from runs.engine.http_client import HttpCallFailed, http_call
-from runs.engine.templates import TemplateRenderError, render
+from runs.engine.templates import TemplateRenderError, mask_secrets, render
 from runs.journal.schema import event_parse, event_payload, utc_z
 
 AUTOMATION_WORKFLOW = "automation"  # meta.workflow of events rules write: rules never fire on them
@@ -44,12 +45,31 @@ class ActionContext:
 
 
 def action_config(action: dict, context: ActionContext):
-    """The action's validated config with its templates rendered."""
+    """The action's validated config with its templates rendered. A webhook's credentials are
+    opened here, after rendering: a secret is sent as it was given, never read as a template."""
+    config = action["config"]
+    auth = config.get("authentication") if action["type"] == WEBHOOK else None
+    if isinstance(auth, dict):
+        shown = {k: v for k, v in auth.items() if k not in (SEALED, "credentials")}
+        config = {**config, "authentication": shown}
     try:
-        rendered = render(action["config"], context.templates())
+        rendered = render(config, context.templates())
     except TemplateRenderError as exc:
         raise ActionFailed(exc.message) from None
+    if isinstance(auth, dict):
+        rendered["authentication"]["credentials"] = _credentials(auth, context)
     return ACTIONS[action["type"]].model_validate(rendered)
+
+
+def _credentials(auth: dict, context: ActionContext) -> dict[str, str]:
+    try:
+        return webhook_credentials(auth, tenant=context.rule.tenant)
+    except LookupError as exc:
+        raise ActionFailed(f"Credential not found: {exc.args[0]}") from None
+    except SecretsUnreadable:
+        raise ActionFailed(
+            "The webhook's credentials open with none of the configured encryption keys: enter them again"
+        ) from None
 
 
 def action_describe(action: dict) -> str:
@@ -93,31 +113,39 @@ def _workflow_execution(config, context: ActionContext) -> dict:
     return {"message": f"Started run {launch.run.run_id}", "run_id": launch.run.run_id}
 
 
+def _auth_headers(auth) -> tuple[dict[str, str], list[str]]:
+    """The headers ``auth`` adds, and every secret they carry (to mask wherever a message goes)."""
+    if auth is None or auth.type == "none":
+        return {}, []
+    creds = auth.credentials or {}
+    if auth.type == "bearer":
+        value = f"Bearer {creds.get('token', '')}"
+        return {"Authorization": value}, [creds.get("token", ""), value]
+    if auth.type == "basic":
+        pair = base64.b64encode(f"{creds.get('username', '')}:{creds.get('password', '')}".encode()).decode()
+        return {"Authorization": f"Basic {pair}"}, [creds.get("password", ""), pair]
+    return {creds.get("header", "X-API-Key"): creds.get("key", "")}, [creds.get("key", "")]
+
+
 def _webhook_call(config, context: ActionContext) -> dict:
-    headers = dict(config.headers or {})
-    auth = config.authentication
-    if auth is not None and auth.type != "none":
-        creds = auth.credentials or {}
-        if auth.type == "bearer":
-            headers["Authorization"] = f"Bearer {creds.get('token', '')}"
-        elif auth.type == "basic":
-            pair = f"{creds.get('username', '')}:{creds.get('password', '')}".encode()
-            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
-        elif auth.type == "api_key":
-            headers[creds.get("header", "X-API-Key")] = creds.get("key", "")
+    added, secrets = _auth_headers(config.authentication)
+    headers = {**(config.headers or {}), **added}
     body = config.body
     try:
         result = http_call(
             method=config.method,
             url=str(config.url),
             headers=headers,
+            secret_headers=list(added),  # never sent on to another origin by a redirect
             content=body if isinstance(body, str) else None,
             json_body=None if body is None or isinstance(body, str) else body,
             timeout_seconds=config.timeout_seconds,
             retry_attempts=config.retry_attempts,
         )
     except (HttpCallFailed, EgressRefused) as exc:
-        raise ActionFailed(str(exc)) from None
+        raise ActionFailed(mask_secrets(str(exc), secrets)) from None
+    except Exception as exc:  # whatever it says may quote a header: mask it, keep no traceback
+        raise ActionFailed(mask_secrets(f"{type(exc).__name__}: {exc}", secrets)) from None
     if result.status >= 400:
         raise ActionFailed(f"{config.method} {config.url} answered {result.status}")
     return {"message": f"{config.method} {config.url} answered {result.status}", "status": result.status}

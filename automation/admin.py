@@ -1,5 +1,7 @@
 """Rules in the Django admin: the JSON fields are checked by the API's validation, and each problem
-shows on its field in words ("actions.0.config.to: Invalid email"); saves keep schedules in step."""
+shows on its field in words ("actions.0.config.to: Invalid email"); saves keep schedules in step.
+Webhook secrets show masked (sent back masked, they keep their stored value), and a rule that
+failed to evaluate says why."""
 
 from django import forms
 from django.contrib import admin
@@ -7,6 +9,7 @@ from django.contrib import admin
 from automation.models import AutomationExecution, AutomationRule
 from automation.schemas import RULE_FIELDS, rule_validate
 from automation.services import rule_create, rule_update
+from automation.webhook_secrets import actions_public
 from tenancy.admin import TenantScopedAdmin
 
 FIELDS = RULE_FIELDS
@@ -22,7 +25,8 @@ class AutomationRuleForm(forms.ModelForm):
         candidate = {name: data.get(name) for name in FIELDS}
         for name in ("description", "template_category"):
             candidate[name] = candidate[name] or None
-        fields, problems = rule_validate(candidate)
+        stored = AutomationRule.objects.filter(pk=self.instance.pk).values_list("actions", flat=True).first()
+        fields, problems = rule_validate(candidate, stored_actions=stored or [])
         for problem in problems:
             top = problem.path.split(".")[0] if problem.path else None
             field = top if top in self.fields else None
@@ -42,10 +46,26 @@ class AutomationRuleAdmin(TenantScopedAdmin):
         "priority",
         "execution_count",
         "last_executed",
+        "last_error_at",
     ]
     list_filter = ["status", "trigger_type", "priority"]
     search_fields = ["name"]
-    readonly_fields = ["execution_count", "last_executed", "created_at", "updated_at"]
+    readonly_fields = [
+        "execution_count",
+        "last_executed",
+        "last_error",
+        "last_error_at",
+        "created_at",
+        "updated_at",
+    ]
+
+    def get_object(self, request, object_id, from_field=None):
+        """The rule as a reader may see it (webhook secrets masked), for the form and the view page;
+        a save resolves the masks against the stored row."""
+        rule = super().get_object(request, object_id, from_field)
+        if rule is not None:
+            rule.actions = actions_public(rule.actions)
+        return rule
 
     def save_model(self, request, obj, form, change):
         if change:

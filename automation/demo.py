@@ -1,10 +1,11 @@
 """Demo data for ``manage.py demo``. Lives in the top app so it may seed every app below it;
-later issues add their examples here. Idempotent: a second run changes nothing."""
+later issues add their examples here. Idempotent: a second run changes nothing, and says so."""
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,7 +21,7 @@ from runs.journal.schema import event_parse, event_payload, utc_z
 from runs.models import Run, Workflow
 from runs.workflows import workflow_create
 from tenancy.keys import hash_key
-from tenancy.models import ApiKey, Role
+from tenancy.models import ApiKey, Membership, Role, Tenant
 from tenancy.services import membership_ensure, tenant_ensure
 
 DEMO_TENANT = "demo"
@@ -34,20 +35,41 @@ DEMO_USERS = {
 }
 
 
+# The demo's pending approvals expire this long after the demo is first loaded, so the portal's
+# countdown has something to count down (and nothing expires during a first look around).
+DEMO_APPROVAL_LIFETIME = timedelta(hours=4)
+
+
+@dataclass(frozen=True)
+class DemoWorkflow:
+    name: str
+    created: bool  # the workflow was created by this load
+    run_id: str
+    run_started: bool  # False: its run was started by an earlier load (the same Idempotency-Key)
+
+
 @dataclass(frozen=True)
 class DemoLogins:
     tenant: str
     users: dict[str, str]
     api_key: str
-    workflows: list[str]
+    workflows: list[DemoWorkflow]
+    created: list[str]  # what this load added besides the workflows and their runs; empty on a reload
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.created) or any(w.created or w.run_started for w in self.workflows)
 
 
 @transaction.atomic
 def demo_load() -> DemoLogins:
     User = get_user_model()
+    created = []
+    if not Tenant.objects.filter(slug=DEMO_TENANT).exists():
+        created.append(f"tenant {DEMO_TENANT}")
     tenant = tenant_ensure(slug=DEMO_TENANT, name="Demo")
     for username, (password, role_name, staff, superuser) in DEMO_USERS.items():
-        user, created = User.objects.get_or_create(
+        user, user_created = User.objects.get_or_create(
             username=username,
             defaults={
                 "email": f"{username}@demo.opsgate.local",
@@ -55,11 +77,18 @@ def demo_load() -> DemoLogins:
                 "is_superuser": superuser,
             },
         )
-        if created:
+        if user_created:
             user.set_password(password)
             user.save(update_fields=["password"])
-        membership_ensure(tenant=tenant, user=user, role=Role.objects.get(name=role_name), team_slug="ops")
-    ApiKey.objects.get_or_create(
+            created.append(f"user {username}")
+        role = Role.objects.get(name=role_name)
+        in_team = Membership.objects.filter(
+            user=user, team__tenant=tenant, team__slug="ops", role=role
+        ).exists()
+        membership_ensure(tenant=tenant, user=user, role=role, team_slug="ops")
+        if not in_team and not user_created:
+            created.append(f"{username}'s {role_name} role in the ops team")
+    _, key_created = ApiKey.objects.get_or_create(
         prefix=DEMO_API_KEY.split("_")[1],
         defaults={
             "tenant": tenant,
@@ -68,14 +97,19 @@ def demo_load() -> DemoLogins:
             "key_hash": hash_key(DEMO_API_KEY),
         },
     )
+    if key_created:
+        created.append("API key")
     workflows = _demo_workflows(tenant, User.objects.get(username="admin"))
-    _demo_agent_request(tenant)
-    _demo_rule(tenant, User.objects.get(username="admin"))
+    if _demo_agent_request(tenant):
+        created.append(f"agent request {DEMO_AGENT_RUN}")
+    if _demo_rule(tenant, User.objects.get(username="admin")):
+        created.append(f"rule {DEMO_RULE!r}")
     return DemoLogins(
         tenant=tenant.slug,
         users={name: spec[0] for name, spec in DEMO_USERS.items()},
         api_key=DEMO_API_KEY,
         workflows=workflows,
+        created=created,
     )
 
 
@@ -122,6 +156,7 @@ def _demo_graphs() -> dict[str, dict]:
                     "title": "Pay out {{ input.amount }}?",
                     "risk_level": "high",
                     "reason": "Payouts need a person",
+                    "expires_in_minutes": int(DEMO_APPROVAL_LIFETIME.total_seconds() // 60),
                 },
             ),
             _node("http-1", "http", 500, call),
@@ -129,12 +164,13 @@ def _demo_graphs() -> dict[str, dict]:
     }
 
 
-def _demo_workflows(tenant, admin) -> list[str]:
+def _demo_workflows(tenant, admin) -> list[DemoWorkflow]:
     """The demo workflows, and one run of each (an Idempotency-Key keeps reloads from adding more)."""
-    names = []
+    loaded = []
     for name, graph in _demo_graphs().items():
         workflow = Workflow.objects.filter(tenant=tenant, name=name).first()
-        if workflow is None:
+        workflow_created = workflow is None
+        if workflow_created:
             definition = {
                 "name": name,
                 "description": "",
@@ -145,7 +181,7 @@ def _demo_workflows(tenant, admin) -> list[str]:
             }
             workflow = workflow_create(tenant=tenant, definition=definition, user=admin)
         body = {"workflowId": str(workflow.pk), "input": {"order": "A-1001", "amount": 250}}
-        run_start(
+        launch = run_start(
             tenant=tenant,
             user=admin,
             workflow=workflow,
@@ -153,18 +189,25 @@ def _demo_workflows(tenant, admin) -> list[str]:
             idempotency_key=f"demo-{workflow.pk}",
             fingerprint=request_fingerprint(body),
         )
-        names.append(name)
-    return names
+        loaded.append(
+            DemoWorkflow(
+                name=name,
+                created=workflow_created,
+                run_id=launch.run.run_id,
+                run_started=not launch.replayed,
+            )
+        )
+    return loaded
 
 
 DEMO_AGENT_RUN = "demo-agent-restart"
 DEMO_RULE = "Demo: note a deploy"
 
 
-def _demo_agent_request(tenant) -> None:
-    """An agent's run waiting in the inbox, as if posted to ``POST /v1/events``."""
+def _demo_agent_request(tenant) -> bool:
+    """An agent's run waiting in the inbox, as if posted to ``POST /v1/events``; False if it exists."""
     if Run.objects.filter(tenant=tenant, run_id=DEMO_AGENT_RUN).exists():
-        return
+        return False
     now = timezone.now()
     base = {
         "run_id": DEMO_AGENT_RUN,
@@ -190,16 +233,19 @@ def _demo_agent_request(tenant) -> None:
             "details": "Restarting drops read traffic to the primary for about a minute.",
             "risk_level": "high",
             "requires_approval": True,
+            "meta": {**base["meta"], "expires_at": utc_z(now + DEMO_APPROVAL_LIFETIME)},
             "approval": {"status": "pending", "requested_by": "deploy-bot", "reason": "Clears the lag"},
         },
     ]
     journal_append(tenant=tenant, payloads=[event_payload(event_parse(e)) for e in events])
+    return True
 
 
-def _demo_rule(tenant, admin) -> None:
-    """A manual rule to try Dry run and Run now on: it notes a deploy in an ops log run."""
+def _demo_rule(tenant, admin) -> bool:
+    """A manual rule to try Dry run and Run now on: it notes a deploy in an ops log run; False if it
+    exists."""
     if AutomationRule.objects.filter(tenant=tenant, name=DEMO_RULE).exists():
-        return
+        return False
     fields, problems = rule_validate(
         {
             "name": DEMO_RULE,
@@ -222,3 +268,4 @@ def _demo_rule(tenant, admin) -> None:
     if problems:
         raise ValueError(f"the demo rule is invalid: {problems}")
     rule_create(tenant=tenant, fields=fields, user=admin)
+    return True

@@ -1,4 +1,4 @@
-"""Automation rules and their executions (ARCHITECTURE section 7; fields and enums of alga-psa)."""
+"""Automation rules and their executions (docs/architecture.md; fields and enums of alga-psa)."""
 
 from __future__ import annotations
 
@@ -48,7 +48,9 @@ class AutomationRule(models.Model):
 
     ``trigger_config``, ``conditions`` and ``actions`` are validated by ``automation.schemas``
     (the admin and the API share it). Time triggers keep ``schedule`` (a django-q2 ``Schedule``) in
-    step; webhook triggers keep the SHA-256 of their secret token."""
+    step; webhook triggers keep the SHA-256 of their secret token. A rule that cannot be evaluated
+    (a path stored before paths were checked) records why in ``last_error`` instead of failing the
+    journal append or the execution that evaluated it."""
 
     rule_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="automation_rules")
@@ -87,6 +89,12 @@ class AutomationRule(models.Model):
         editable=False,
     )
     webhook_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    last_error = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="Why the rule last failed to evaluate; cleared when it is saved.",
+    )
+    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "rule_id"]

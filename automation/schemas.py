@@ -17,7 +17,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
 
-from core.conditions import OPERATORS, regex_problem
+from automation.webhook_secrets import actions_seal
+from core.conditions import OPERATORS, path_problem, regex_problem
 from core.errors import ErrorDetail
 
 RULE_OPERATORS = (
@@ -119,6 +120,14 @@ class EventTrigger(Strict):
     batch_size: int | None = Field(default=None, ge=1)
     batch_timeout_minutes: float | None = Field(default=None, ge=1)
 
+    @field_validator("event_filters")
+    @classmethod
+    def _filter_paths(cls, filters):
+        for key in filters or {}:
+            if why := path_problem(key):
+                raise ValueError(f"the key {key[:100]!r} is not a path into the event: it {why}")
+        return filters
+
 
 class WebhookTrigger(Strict):
     """Inbound: Opsgate gives the rule a URL and a secret; the origin's outbound fields are kept."""
@@ -146,6 +155,13 @@ class Condition(Strict):
     value: Any = None
     data_type: Literal["string", "number", "boolean", "date", "array", "object"] | None = None
 
+    @field_validator("field")
+    @classmethod
+    def _path(cls, value):
+        if why := path_problem(value):
+            raise ValueError(f"is not a path into the trigger data: it {why}")
+        return value
+
 
 class EmailAction(Strict):
     to: list[EmailStr] = Field(min_length=1)
@@ -157,8 +173,12 @@ class EmailAction(Strict):
 
 
 class Authentication(Strict):
+    """``credentials`` are sealed when the rule is saved (``automation.webhook_secrets``);
+    ``credential_name`` names a tenant credential holding the secret instead."""
+
     type: Literal["none", "basic", "bearer", "api_key"]
     credentials: dict[str, str] | None = None
+    credential_name: str | None = Field(default=None, min_length=1, max_length=100)
 
 
 class WebhookAction(Strict):
@@ -298,8 +318,9 @@ def _nested_problems(rule: RuleFields) -> list[ErrorDetail]:
     return problems
 
 
-def rule_validate(data: Any) -> tuple[dict | None, list[ErrorDetail]]:
-    """``(the rule's fields with defaults filled in, [])`` or ``(None, problems)``."""
+def rule_validate(data: Any, *, stored_actions: list[dict] = ()) -> tuple[dict | None, list[ErrorDetail]]:
+    """``(the rule's fields with defaults filled in, [])`` or ``(None, problems)``. Webhook secrets
+    come back sealed; a masked one keeps its value from ``stored_actions`` (the rule being edited)."""
     if not isinstance(data, dict):
         return None, [ErrorDetail("", "Expected object", "invalid_type", "invalid_type")]
     try:
@@ -320,7 +341,10 @@ def rule_validate(data: Any) -> tuple[dict | None, list[ErrorDetail]]:
     ):
         if fields[name] is None:
             fields[name] = empty
-    fields["actions"] = sorted(fields["actions"], key=lambda action: action["order"])
+    actions, problems = actions_seal(fields["actions"], stored_actions)
+    if problems:
+        return None, problems
+    fields["actions"] = sorted(actions, key=lambda action: action["order"])
     return fields, []
 
 

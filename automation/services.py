@@ -8,6 +8,7 @@ dry runs, which write nothing but their own row).
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import traceback
 from datetime import datetime
@@ -23,14 +24,18 @@ from django_q.tasks import async_task
 from automation.actions import ActionContext, ActionFailed, action_describe, action_execute
 from automation.models import AutomationExecution, AutomationRule, ExecutionStatus, RuleStatus, TriggerType
 from automation.schemas import time_trigger
+from automation.webhook_secrets import actions_public, actions_seal_or_raise
 from core.conditions import condition_evaluate, value_at
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, DomainError, NotFound
 from governance.audit import audit_record
 from tenancy.models import Tenant
 
 SCHEDULED_TASK = "automation.tasks.rule_fire_scheduled"
 EXECUTION_TASK = "automation.tasks.execution_run"
 LOG_MESSAGE_MAX = 2000
+RULE_ERROR_MAX = 2000
+
+logger = logging.getLogger(__name__)
 
 
 class RuleNotFound(NotFound):
@@ -69,6 +74,7 @@ def rule_create(*, tenant: Tenant, fields: dict, user=None) -> tuple[AutomationR
         )
         for name, value in fields.items():
             setattr(rule, name, value)
+        rule.actions = actions_seal_or_raise(rule.actions)
         secret = _webhook_token_set(rule)
         rule.save()
         schedule_sync(rule)
@@ -81,13 +87,16 @@ def rule_create(*, tenant: Tenant, fields: dict, user=None) -> tuple[AutomationR
 def rule_update(*, rule: AutomationRule, fields: dict, user=None) -> tuple[AutomationRule, str | None]:
     with transaction.atomic():
         locked = AutomationRule.objects.select_for_update().get(pk=rule.pk)
+        if "actions" in fields:
+            fields = {**fields, "actions": actions_seal_or_raise(fields["actions"], locked.actions)}
         changes = {
-            name: [getattr(locked, name), value]
+            name: _audited(name, getattr(locked, name), value)
             for name, value in fields.items()
             if getattr(locked, name) != value
         }
         for name, value in fields.items():
             setattr(locked, name, value)
+        locked.last_error, locked.last_error_at = "", None  # a new definition: judge it afresh
         secret = _webhook_token_set(locked) if not locked.webhook_token_hash else None
         locked.save()
         schedule_sync(locked)
@@ -96,6 +105,26 @@ def rule_update(*, rule: AutomationRule, fields: dict, user=None) -> tuple[Autom
                 tenant=locked.tenant, actor=_actor(user), action="rule.update", obj=locked, changes=changes
             )
     return locked, secret
+
+
+def _audited(name: str, before, after) -> list:
+    if name == "actions":  # the audit trail is read by people: no secret, not even its token
+        return [actions_public(before), actions_public(after)]
+    return [before, after]
+
+
+def rule_error_record(*, rule_id, error: Exception | str) -> None:
+    """A rule could not be evaluated: say why on the rule (its page, the admin) and in the log.
+    Called outside the transaction that met the failure, so nothing it does can undo that one."""
+    message = error if isinstance(error, str) else _error_text(error)
+    logger.warning("automation rule %s failed: %s", rule_id, message)
+    AutomationRule.objects.filter(pk=rule_id).update(
+        last_error=message[:RULE_ERROR_MAX], last_error_at=timezone.now()
+    )
+
+
+def _error_text(error: Exception) -> str:
+    return error.message if isinstance(error, DomainError) else f"{type(error).__name__}: {error}"
 
 
 def rule_delete(*, rule: AutomationRule, user=None) -> None:
@@ -180,6 +209,7 @@ def _log(
 
 
 def conditions_hold(rule: AutomationRule, data: dict) -> bool:
+    """Raises ``PathInvalid`` or ``UnknownOperator`` for a rule stored before they were checked."""
     results = [
         condition_evaluate(value_at(data, c["field"]), c["operator"], c.get("value")) for c in rule.conditions
     ]
@@ -255,14 +285,19 @@ def execution_start(
 
 
 def _dry_run(rule: AutomationRule, execution: AutomationExecution, override: bool) -> None:
+    """A rule that cannot be evaluated makes a ``failed`` dry run saying why (and is recorded)."""
     execution.completed_at, execution.duration_ms = execution.started_at, 0
     _log(execution, "info", "Dry run: nothing is executed")
-    if not override and not conditions_hold(rule, execution.trigger_data):
-        _log(execution, "info", "Conditions not met: a real execution would be skipped")
-        return
-    _log(execution, "info", "Conditions skipped (override_conditions)" if override else "Conditions met")
-    for index, action in enumerate(rule.actions):
-        _log(execution, "info", action_describe(action), action_index=index, type=action["type"])
+    try:
+        if not override and not conditions_hold(rule, execution.trigger_data):
+            _log(execution, "info", "Conditions not met: a real execution would be skipped")
+            return
+        _log(execution, "info", "Conditions skipped (override_conditions)" if override else "Conditions met")
+        for index, action in enumerate(rule.actions):
+            _log(execution, "info", action_describe(action), action_index=index, type=action["type"])
+    except Exception as exc:  # the rule is broken, not the request
+        _failed(execution, exc)
+        transaction.on_commit(partial(rule_error_record, rule_id=rule.pk, error=exc), robust=True)
 
 
 def execution_enqueue(execution_pk) -> None:
@@ -271,15 +306,50 @@ def execution_enqueue(execution_pk) -> None:
 
 def execution_run(execution_pk) -> None:
     """Runs a pending execution's actions in order (the django-q2 task). A second delivery of the
-    same task finds it no longer pending and does nothing."""
+    same task finds it no longer pending and does nothing. Whatever goes wrong, the execution ends
+    ``failed`` with the error in its log: it never stays ``running``."""
     claimed = AutomationExecution.objects.filter(pk=execution_pk, status=ExecutionStatus.PENDING).update(
         status=ExecutionStatus.RUNNING
     )
     if not claimed:
         return
-    execution = AutomationExecution.objects.select_related("rule", "rule__tenant", "rule__created_by").get(
-        pk=execution_pk
+    execution = None
+    try:
+        execution = AutomationExecution.objects.select_related(
+            "rule", "rule__tenant", "rule__created_by"
+        ).get(pk=execution_pk)
+        _execution_actions(execution)
+    except Exception as exc:
+        logger.exception("automation execution %s failed", execution_pk)
+        _execution_crashed(execution_pk, execution, exc)
+
+
+def _execution_crashed(execution_pk, execution: AutomationExecution | None, exc: Exception) -> None:
+    if execution is not None:
+        try:
+            _failed(execution, exc)
+            _finish(execution, ExecutionStatus.FAILED)
+            rule_error_record(rule_id=execution.rule_id, error=exc)
+            return
+        except Exception:  # the row cannot be written as it is: end it with the least we know
+            logger.exception("automation execution %s: the failure could not be recorded", execution_pk)
+    AutomationExecution.objects.filter(pk=execution_pk, status=ExecutionStatus.RUNNING).update(
+        status=ExecutionStatus.FAILED,
+        completed_at=timezone.now(),
+        error_message=_error_text(exc)[:LOG_MESSAGE_MAX],
     )
+
+
+def _failed(execution: AutomationExecution, exc: Exception) -> None:
+    """Marks ``execution`` failed by ``exc`` (called while handling it: the stack is at hand)."""
+    execution.status = ExecutionStatus.FAILED
+    execution.error_message = _error_text(exc)[:LOG_MESSAGE_MAX]
+    if not isinstance(exc, DomainError):
+        execution.error_stack = traceback.format_exc()[-LOG_MESSAGE_MAX:]
+    _log(execution, "error", f"The execution stopped: {execution.error_message}")
+
+
+def _execution_actions(execution: AutomationExecution) -> None:
     rule = execution.rule
     override = execution.execution_context.get("override_conditions", False)
     if not override and not conditions_hold(rule, execution.trigger_data):

@@ -9,9 +9,10 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from automation.models import AutomationExecution, AutomationRule
+from automation.models import AutomationExecution, AutomationRule, ExecutionStatus
 from automation.schemas import ManualExecution
 from automation.services import manual_execute
+from automation.webhook_secrets import actions_public
 from core.errors import DomainError
 from tenancy.portal import portal_page
 
@@ -52,6 +53,7 @@ def rule_page(request, rule_id):
     context = {
         "nav": "automation",
         "rule": rule,
+        "actions": actions_public(rule.actions),
         "page_obj": page,
         "can_execute": request.portal.can("automation:execute"),
     }
@@ -95,7 +97,9 @@ def rule_execute(request, rule_id):
     except DomainError as exc:
         messages.error(request, f"Not executed: {exc.message}.")
         return redirect("portal:rule", rule_id=rule.pk)
-    if dry_run:
+    if dry_run and execution.status == ExecutionStatus.FAILED:
+        messages.error(request, f"The dry run failed: {execution.error_message}")
+    elif dry_run:
         messages.info(request, "Dry run: this is what a real execution would do. Nothing was executed.")
     else:
         messages.success(request, "Execution queued; the worker runs it now.")

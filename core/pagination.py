@@ -1,29 +1,50 @@
-"""Limit/offset pages ``{<items_key>: [...], total, limit, offset}`` with bounds checked (400 otherwise)."""
+"""Pagination parameters, bounded in one place, and limit/offset pages
+``{<items_key>: [...], total, limit, offset}`` (400 otherwise).
+
+``bounded_int`` is the one parser of a page, limit or offset: ASCII digits only, and never beyond
+``OFFSET_MAX`` rows into a table, so no query parameter reaches the database as an integer it
+cannot hold. Each contract words the refusal in its own envelope.
+"""
 
 from __future__ import annotations
+
+import re
 
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
 from core.errors import ErrorDetail, Invalid
 
+OFFSET_MAX = 2**31 - 1  # beyond any real table; keeps the database from an integer overflow
+_INTEGER = re.compile(r"[+-]?[0-9]{1,10}")
+
+
+def bounded_int(raw: str | None, *, default: int, low: int, high: int) -> int | None:
+    """``raw`` as an integer in ``[low, high]``; ``default`` when absent or empty; None when it is
+    anything else (not ASCII digits, too long, out of bounds)."""
+    if raw is None or raw == "":
+        return default
+    if not _INTEGER.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
+
+
+def page_number_max(limit_max: int) -> int:
+    """The highest page a page/limit list accepts: its last row stays within ``OFFSET_MAX``."""
+    return OFFSET_MAX // limit_max
+
 
 class LimitOffsetPage(BasePagination):
     default_limit = 20
     max_limit = 100
-    max_offset = 2**31 - 1  # beyond any real table; keeps the database from an integer overflow
+    max_offset = OFFSET_MAX
     items_key = "items"
 
-    def _int(self, request, name: str, default: int, low: int, high: int | None) -> int:
-        raw = request.query_params.get(name)
-        if raw is None or raw == "":
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            value = None
-        if value is None or value < low or (high is not None and value > high):
-            bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+    def _int(self, request, name: str, default: int, low: int, high: int) -> int:
+        value = bounded_int(request.query_params.get(name), default=default, low=low, high=high)
+        if value is None:
+            bounds = f"between {low} and {high}"
             raise Invalid(
                 "Invalid pagination parameters.",
                 details=[
@@ -89,9 +110,18 @@ def page_schema(serializer_class, *, name: str, items_key: str = "items"):
 
 
 def page_parameters():
-    from drf_spectacular.utils import OpenApiParameter
+    from core.schema import EmptyIsDefaultParameter
 
+    page = LimitOffsetPage
     return [
-        OpenApiParameter("limit", int, description="1-100, default 20"),
-        OpenApiParameter("offset", int, description="default 0"),
+        EmptyIsDefaultParameter(
+            "limit",
+            {"type": "integer", "minimum": 1, "maximum": page.max_limit},
+            description=f"1-{page.max_limit}, default {page.default_limit}",
+        ),
+        EmptyIsDefaultParameter(
+            "offset",
+            {"type": "integer", "minimum": 0, "maximum": page.max_offset},
+            description="default 0",
+        ),
     ]

@@ -12,7 +12,8 @@ import math
 import uuid
 
 from django.db.models import Count
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -25,7 +26,13 @@ from automation.models import (
     RuleStatus,
     TriggerType,
 )
-from automation.schemas import RULE_FIELDS, manual_execution_validate, rule_validate
+from automation.schemas import (
+    RULE_FIELDS,
+    ManualExecution,
+    RuleFields,
+    manual_execution_validate,
+    rule_validate,
+)
 from automation.services import (
     ExecutionNotFound,
     execution_start,
@@ -36,8 +43,13 @@ from automation.services import (
     rule_update,
     webhook_token_matches,
 )
+from automation.webhook_secrets import actions_public
 from core.api import AutomationRulesApi
 from core.errors import ErrorDetail, Invalid, NotFound
+from core.openapi.pydantic_models import model_schema
+from core.pagination import bounded_int, page_number_max
+from core.schema import EmptyIsDefaultParameter
+from core.tenant_scope import across_tenants
 from runs.engine.launch import request_fingerprint
 
 ID_INVALID = "Invalid ID format"
@@ -73,18 +85,25 @@ class AutomationApi(AutomationRulesApi):
             raise
 
 
+LIMIT_MAX = 100
+PAGE_BOUNDS = (("page", 1, page_number_max(LIMIT_MAX)), ("limit", 25, LIMIT_MAX))
+PAGE_PARAMETERS = [
+    EmptyIsDefaultParameter(
+        name, {"type": "integer", "minimum": 1, "maximum": high}, description=f"default {d}"
+    )
+    for name, d, high in PAGE_BOUNDS
+]
+
+
 def _page(request) -> tuple[int, int]:
     problems = []
     values = {}
-    for name, default, high in (("page", 1, None), ("limit", 25, 100)):
-        raw = request.query_params.get(name, str(default))
-        try:
-            value = int(raw)
-        except ValueError:
-            value = None
-        if value is None or value < 1 or (high and value > high):
-            bound = f"between 1 and {high}" if high else "at least 1"
-            problems.append(ErrorDetail(name, f"Expected an integer {bound}", "invalid_type", "invalid_type"))
+    for name, default, high in PAGE_BOUNDS:
+        value = bounded_int(request.query_params.get(name), default=default, low=1, high=high)
+        if value is None:
+            problems.append(
+                ErrorDetail(name, f"Expected an integer between 1 and {high}", "invalid_type", "invalid_type")
+            )
         values[name] = value
     if problems:
         _validation_failed(problems, "Query validation failed")
@@ -136,7 +155,17 @@ def _choice_filters(request, fields: dict) -> dict:
 class RuleListApi(AutomationApi):
     required_scopes = {"GET": ("automation:read",), "POST": ("automation:write",)}
 
-    @extend_schema(responses={200: dict}, tags=["automation"])
+    @extend_schema(
+        responses={200: dict},
+        parameters=[
+            *PAGE_PARAMETERS,
+            OpenApiParameter("status", enum=RuleStatus.values),
+            OpenApiParameter("trigger_type", enum=TriggerType.values),
+            OpenApiParameter("priority", enum=Priority.values),
+            OpenApiParameter("name", str, description="name contains (any case)"),
+        ],
+        tags=["automation"],
+    )
     def get(self, request):
         filters = _choice_filters(
             request,
@@ -159,7 +188,7 @@ class RuleListApi(AutomationApi):
             request, rules.order_by("-created_at", "rule_id"), rule_data, "automation_rule", filters
         )
 
-    @extend_schema(request=dict, responses={201: dict}, tags=["automation"])
+    @extend_schema(request=RuleFields, responses={201: dict}, tags=["automation"])
     def post(self, request):
         fields, problems = rule_validate(request.data)
         if problems:
@@ -198,13 +227,18 @@ class RuleDetailApi(AutomationApi):
         }
         return Response({"data": body})
 
-    @extend_schema(request=dict, responses={200: dict}, tags=["automation"])
+    @extend_schema(
+        request={"application/json": model_schema(RuleFields, partial=True)},
+        responses={200: dict},
+        tags=["automation"],
+    )
     def put(self, request, rule_id):
         rule = rule_get(tenant=request.auth.tenant, rule_id=_uuid(rule_id))
         if not isinstance(request.data, dict):
             _validation_failed([ErrorDetail("", "Expected object", "invalid_type", "invalid_type")])
         current = {name: getattr(rule, name) for name in RULE_FIELDS}
-        fields, problems = rule_validate({**current, **request.data})
+        current["actions"] = actions_public(rule.actions)  # what the client read, masks and all
+        fields, problems = rule_validate({**current, **request.data}, stored_actions=rule.actions)
         if problems:
             _validation_failed(problems)
         rule, secret = rule_update(rule=rule, fields=fields, user=request.user)
@@ -226,7 +260,7 @@ class RuleExecuteApi(AutomationApi):
     required_scopes = {"POST": ("automation:execute",)}
     action_verb = "execute"
 
-    @extend_schema(request=dict, responses={201: dict}, tags=["automation"])
+    @extend_schema(request=ManualExecution, responses={201: dict}, tags=["automation"])
     def post(self, request, rule_id):
         path_id = _uuid(rule_id)
         body, problems = manual_execution_validate(request.data)
@@ -258,7 +292,15 @@ class RuleExecuteApi(AutomationApi):
 class ExecutionListApi(AutomationApi):
     required_scopes = {"GET": ("automation:read",)}
 
-    @extend_schema(responses={200: dict}, tags=["automation"])
+    @extend_schema(
+        responses={200: dict},
+        parameters=[
+            *PAGE_PARAMETERS,
+            OpenApiParameter("status", enum=ExecutionStatus.values),
+            OpenApiParameter("automation_rule_id", OpenApiTypes.UUID),
+        ],
+        tags=["automation"],
+    )
     def get(self, request, rule_id=None):
         executions = AutomationExecution.objects.filter(tenant=request.auth.tenant).select_related("tenant")
         filters = _choice_filters(request, {"status": ExecutionStatus.values, "automation_rule_id": None})
@@ -306,14 +348,18 @@ class RuleWebhookApi(AutomationApi):
     (``X-Webhook-Token`` header or ``?token=``) is the credential; anything wrong is a plain 404."""
 
     authentication_classes: list = []
-    permission_classes: list = []
-    public_methods = frozenset({"POST"})
+    public_methods = frozenset({"POST"})  # ScopePermission still refuses every other method
 
     @extend_schema(request=dict, responses={202: dict}, tags=["automation"])
     def post(self, request, rule_id):
         token = request.headers.get("X-Webhook-Token") or request.query_params.get("token", "")
         try:
-            rule = AutomationRule.objects.select_related("tenant").filter(pk=uuid.UUID(str(rule_id))).first()
+            rule = (
+                across_tenants(AutomationRule, reason="inbound webhook: the token decides")
+                .filter(pk=uuid.UUID(str(rule_id)))
+                .select_related("tenant")
+                .first()
+            )
         except ValueError:
             rule = None
         if (

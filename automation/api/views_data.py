@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from automation.models import AutomationExecution, AutomationRule, TriggerType
+from automation.webhook_secrets import actions_public
 
 
 def _iso(value):
@@ -28,7 +29,7 @@ def rule_data(rule: AutomationRule, *, webhook_token: str | None = None) -> dict
         "trigger_config": rule.trigger_config,
         "conditions": rule.conditions,
         "condition_logic": rule.condition_logic,
-        "actions": rule.actions,
+        "actions": actions_public(rule.actions),
         "max_concurrent_executions": rule.max_concurrent_executions,
         "execution_timeout_minutes": rule.execution_timeout_minutes,
         "retry_failed_executions": rule.retry_failed_executions,
@@ -42,6 +43,8 @@ def rule_data(rule: AutomationRule, *, webhook_token: str | None = None) -> dict
         "created_by": str(rule.created_by_id) if rule.created_by_id else None,
         "created_at": _iso(rule.created_at),
         "updated_at": _iso(rule.updated_at),
+        "last_error": rule.last_error or None,  # our addition: why the rule last failed to evaluate
+        "last_error_at": _iso(rule.last_error_at),
     }
     if rule.trigger_type == TriggerType.WEBHOOK:
         data["webhook_url"] = (

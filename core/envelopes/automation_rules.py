@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.conditions import path_index
 from core.envelopes import exception_handler_for
 from core.problems import KIND_STATUS, Problem
 
@@ -29,7 +30,13 @@ DEFAULTS = {
 
 
 def _path(path: str) -> list[Any]:
-    return [int(p) if p.isdigit() else p for p in path.split(".")] if path else []
+    """zod's issue path: index segments (ASCII digits) as numbers, keys as strings."""
+    return [_segment(part) for part in path.split(".")] if path else []
+
+
+def _segment(part: str) -> int | str:
+    index = path_index(part)
+    return part if index is None else index
 
 
 GENERIC_INVALID = {"Request validation failed.", "Malformed request body."}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.conditions import path_index
 from core.envelopes import exception_handler_for
 from core.problems import KIND_STATUS, Problem
 
@@ -14,7 +15,8 @@ ROUTE_MESSAGES = {"not_found": "Not Found", "method_not_allowed": "Method Not Al
 def _loc(path: str) -> list[Any]:
     parts: list[Any] = ["body"]
     for part in path.split(".") if path else []:
-        parts.append(int(part) if part.isdigit() else part)
+        index = path_index(part)  # ASCII digits only: "²".isdigit() is true, int("²") fails
+        parts.append(part if index is None else index)
     return parts
 
 

@@ -6,6 +6,7 @@ the subscribers write (approvals). A database failure leaves nothing behind (STO
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,17 +36,22 @@ class Transition:
 
 Subscriber = Callable[[Transition], None]
 Reconciler = Callable[[Run, list[Transition]], None]
-_subscribers: list[tuple[Subscriber, Reconciler]] = []
+_subscribers: list[tuple[Subscriber, Reconciler, bool]] = []
+
+logger = logging.getLogger(__name__)
 
 
-def journal_subscribe(subscriber: Subscriber, *, reconcile: Reconciler) -> None:
+def journal_subscribe(subscriber: Subscriber, *, reconcile: Reconciler, isolated: bool = False) -> None:
     """Registers a higher app's hook (from its AppConfig.ready), called in the appending transaction.
 
     ``subscriber`` gets each appended event in order. When an out-of-order event makes the run
     replay, history itself may change, so ``reconcile`` gets the whole replayed timeline instead.
+    ``isolated``: the hook's work is not part of the append (automation rules): each call runs in
+    a savepoint, and its failure is logged and undone while the append goes on. Hooks whose writes
+    must agree with the journal (approvals, the engine) are not isolated: their failure fails it.
     """
-    if (subscriber, reconcile) not in _subscribers:
-        _subscribers.append((subscriber, reconcile))
+    if not any(s == subscriber and r == reconcile for s, r, _ in _subscribers):
+        _subscribers.append((subscriber, reconcile, isolated))
 
 
 def journal_now(run: Run) -> datetime:
@@ -194,13 +200,27 @@ def _append_to_run(run: Run, items: list[tuple[int, dict]], context: dict) -> di
             "updated_at",
         ]
     )
-    for subscriber, reconcile in _subscribers:
+    for subscriber, reconcile, isolated in _subscribers:
         if in_order:
             for row, before, after in transitions:
-                subscriber(Transition(run=run, event=row, before=before, after=after, context=context))
+                transition = Transition(run=run, event=row, before=before, after=after, context=context)
+                _notify(subscriber, (transition,), isolated)
         else:
-            reconcile(run, timeline)
+            _notify(reconcile, (run, timeline), isolated)
     return {index: row for (index, _), row in zip(items, rows, strict=True)}
+
+
+def _notify(hook: Callable, args: tuple, isolated: bool) -> None:
+    if not isolated:
+        hook(*args)
+        return
+    try:
+        with transaction.atomic():  # a savepoint: a failing hook loses its own writes only
+            hook(*args)
+    except Exception:
+        logger.exception(
+            "journal subscriber %s failed; the append goes on", getattr(hook, "__qualname__", hook)
+        )
 
 
 def _replay(run: Run, context: dict) -> tuple[dict, list[Transition]]:

@@ -20,3 +20,13 @@ def rule_body(**fields):
     }
     body.update(fields)
     return body
+
+
+@pytest.fixture
+def peer(settings):
+    """A local HTTP peer on 127.0.0.1 that records every request (the egress guard lets it through)."""
+    from tests.runs.engine.peer import Peer
+
+    settings.OPSGATE_EGRESS_ALLOW = ["127.0.0.1"]
+    with Peer() as running:
+        yield running

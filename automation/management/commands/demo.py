@@ -1,9 +1,10 @@
-"""``manage.py demo``: loads the demo tenant, users, API key and examples (idempotent)."""
+"""``manage.py demo``: loads the demo tenant, users, API key and examples (idempotent: a reload
+changes nothing and says so)."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from automation.demo import demo_load
+from automation.demo import DemoWorkflow, demo_load
 
 
 class Command(BaseCommand):
@@ -16,9 +17,22 @@ class Command(BaseCommand):
                 "never load the demo into a database reachable by others."
             )
         logins = demo_load()
-        self.stdout.write(f"Demo tenant: {logins.tenant}")
+        if logins.changed_anything:
+            self.stdout.write(f"Demo tenant: {logins.tenant}")
+        else:
+            self.stdout.write(f"Demo tenant: {logins.tenant} (already loaded: nothing changed)")
         for username, password in logins.users.items():
             self.stdout.write(f"  login {username} / {password}")
         self.stdout.write(f"  API key (X-API-Key): {logins.api_key}")
-        for name in logins.workflows:
-            self.stdout.write(f"  workflow: {name} (one run started)")
+        for workflow in logins.workflows:
+            self.stdout.write(f"  workflow: {workflow.name} ({workflow_status(workflow)})")
+        if logins.created:
+            self.stdout.write(f"  added: {', '.join(logins.created)}")
+
+
+def workflow_status(workflow: DemoWorkflow) -> str:
+    """What this load did for one demo workflow, in words."""
+    if workflow.run_started:
+        done = "created, " if workflow.created else ""
+        return f"{done}run {workflow.run_id} started"
+    return f"run {workflow.run_id} was started by an earlier load; none started now"
