@@ -1,7 +1,9 @@
-"""A run as workflow-runs-v1 shows it (``GET /v1/runs/{id}``): its status through the mapping
-tables below, its logs read from its journal, its steps. Any kind of run can be read this way."""
+"""A run as workflow-runs-v1 shows it (``GET /v1/runs/{id}``): its status through the status-word
+table below, its logs read from its journal, its steps. Any kind of run can be read this way."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.db.models import Q
 
@@ -9,7 +11,44 @@ from runs.journal.projection import TERMINAL_STEPS
 from runs.journal.schema import utc_z
 from runs.models import Run, RunEvent, RunKind, RunState, Step, StepState
 
-# The engine's states -> the contract's four (waiting is running, with ``waiting`` set).
+
+@dataclass(frozen=True)
+class StatusWords:
+    """What each view calls one run's status: ``journal`` is run-journal-v0's word
+    (``GET /v1/runs/{id}/status``), ``workflow_runs`` the contract's four (``GET /v1/runs/{id}``),
+    and ``portal`` the portal's: the workflow-runs word, with the journal's where they differ."""
+
+    journal: str
+    workflow_runs: str
+
+    @property
+    def journal_differs(self) -> bool:
+        return self.journal != self.workflow_runs
+
+    @property
+    def portal(self) -> str:
+        if self.journal_differs:
+            return f"{self.workflow_runs} · journal: {self.journal}"
+        return self.workflow_runs
+
+
+# The one table of status words (docs/status-words.md shows it): a run's journal status (every
+# ``JournalStatus``) -> the workflow-runs status it reads as -> the portal's word. An approved run
+# reads ``running``: it goes on, and its journal says ``running`` again at its next event.
+STATUS_WORDS: dict[str, StatusWords] = {
+    row.journal: row
+    for row in (
+        StatusWords("running", "running"),  # portal: running
+        StatusWords("paused", "running"),  # portal: running · journal: paused
+        StatusWords("approved", "running"),  # portal: running · journal: approved
+        StatusWords("rejected", "failed"),  # portal: failed · journal: rejected
+        StatusWords("stopped", "failed"),  # portal: failed · journal: stopped
+        StatusWords("expired", "failed"),  # portal: failed · journal: expired
+        StatusWords("completed", "succeeded"),  # portal: succeeded · journal: completed
+    )
+}
+# Runs the engine drives read their workflow-runs word from the engine's state instead (waiting
+# is running, with ``waiting`` set); the portal adds their journal's word the same way.
 ENGINE_STATUS = {
     RunState.QUEUED: "queued",
     RunState.RUNNING: "running",
@@ -18,23 +57,18 @@ ENGINE_STATUS = {
     RunState.FAILED: "failed",
     RunState.CANCELLED: "failed",
 }
-# Runs the engine does not drive: their journal status -> the contract's four.
-JOURNAL_STATUS = {
-    "running": "running",
-    "paused": "running",
-    "approved": "running",
-    "rejected": "failed",
-    "stopped": "failed",
-    "expired": "failed",
-    "completed": "succeeded",
-}
+JOURNAL_STATUS = {journal: row.workflow_runs for journal, row in STATUS_WORDS.items()}
 LOG_LIMIT = 1000
 
 
-def contract_status(run: Run) -> str:
+def status_words(run: Run) -> StatusWords:
     if run.kind == RunKind.WORKFLOW:
-        return ENGINE_STATUS[run.state]
-    return JOURNAL_STATUS[run.status]
+        return StatusWords(journal=run.status, workflow_runs=ENGINE_STATUS[run.state])
+    return STATUS_WORDS[run.status]
+
+
+def contract_status(run: Run) -> str:
+    return status_words(run).workflow_runs
 
 
 def _level(payload: dict) -> str:

@@ -12,7 +12,7 @@ from core.errors import DomainError
 from runs.engine.cancel import run_cancel, run_is_active
 from runs.journal.verify import journal_verify
 from runs.models import RunEvent, RunKind, Workflow
-from runs.runs_view import CONTRACT_STATUSES, contract_status, run_view, status_filter
+from runs.runs_view import CONTRACT_STATUSES, run_view, status_filter, status_words
 from runs.selectors import runs_visible
 from tenancy.portal import portal_page
 
@@ -63,7 +63,7 @@ def runs_page(request):
         request.GET.get("page")
     )
     for run in page:
-        run.shown_status = contract_status(run)
+        run.words = status_words(run)
     filtered = any((status, kind, workflow, search))
     context = {
         "nav": "runs",
@@ -94,6 +94,7 @@ def run_page(request, run_id: str):
         "nav": "runs",
         "run": run,
         "view": view,
+        "words": status_words(run),
         "timeline": list(reversed(latest)),
         "timeline_cut": run.event_count > len(latest),
         "verdict": journal_verify(run) if 0 < run.event_count <= VERIFY_ON_PAGE_LIMIT else None,

@@ -13,12 +13,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils.html import format_html
 
+from tenancy.admin_login import limit_admin_login
 from tenancy.keys import generate_raw_key, hash_key
 from tenancy.models import ApiKey, Membership, Role, Team, Tenant
 from tenancy.scopes import ALL_SCOPES, unknown_scopes
 from tenancy.services import api_key_revoke
 
 TENANT_FILTER = admin.RelatedOnlyFieldListFilter  # lists only tenants in the scoped rows
+
+limit_admin_login(admin.site)  # the admin's sign-in shares the portal's and the API's attempt limit
 
 
 def admin_tenant_ids(user) -> list:

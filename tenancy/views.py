@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import uuid
 
 from django.contrib import messages
@@ -14,20 +13,19 @@ from django.views.decorators.http import require_POST
 
 from tenancy.models import Membership
 from tenancy.portal import SESSION_TENANT
-from tenancy.throttles import LoginRateThrottle
+from tenancy.throttles import login_attempt_wait
 
 
 class PortalLoginView(auth_views.LoginView):
-    """Django's login form, with the API login's per-address attempt limit (one shared budget)."""
+    """Django's login form, with the per-address attempt limit every password form shares."""
 
     template_name = "portal/login.html"
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        throttle = LoginRateThrottle()
-        if throttle.allow_request(request, self):
+        wait = login_attempt_wait(request)
+        if wait is None:
             return super().post(request, *args, **kwargs)
-        wait = max(1, math.ceil(throttle.wait() or 1))
         # An unbound form: showing the bound one's errors would check the password after all.
         context = self.get_context_data(form=self.get_form_class()(request), throttled=wait)
         return self.render_to_response(context, status=429, headers={"Retry-After": str(wait)})

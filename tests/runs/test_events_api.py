@@ -103,7 +103,7 @@ CASES = [
     ({"confidence": "high"}, ("confidence", "float_parsing", "INVALID_CONFIDENCE_TYPE")),
     ({"type": "shout"}, ("type", "literal_error", "INVALID_EVENT_TYPE")),
     ({"actor": "robot"}, ("actor", "literal_error", "INVALID_ACTOR")),
-    ({"risk_level": "critical"}, ("risk_level", "literal_error", "INVALID_RISK_LEVEL")),
+    ({"risk_level": "extreme"}, ("risk_level", "literal_error", "INVALID_RISK_LEVEL")),
     ({"approval": {"status": "maybe"}}, ("approval.status", "literal_error", "INVALID_APPROVAL_STATUS")),
     (
         {"evidence": [{"kind": "photo", "label": "l", "ref": "r"}]},
@@ -113,11 +113,6 @@ CASES = [
     ({"requires_approval": "sometimes"}, ("requires_approval", "bool_parsing", "SCHEMA_VALIDATION_ERROR")),
     ({"id": "e" * 201}, ("id", "string_too_long", "SCHEMA_VALIDATION_ERROR")),
     ({"title": "t" * 501}, ("title", "string_too_long", "SCHEMA_VALIDATION_ERROR")),
-    ({"details": "nul\x00byte"}, ("details", "string_nul", "SCHEMA_VALIDATION_ERROR")),
-    (
-        {"approval": {"status": "pending", "reason": "\x00"}},
-        ("approval.reason", "string_nul", "SCHEMA_VALIDATION_ERROR"),
-    ),
     ({"timestamp": "9999-12-31T23:59:59-05:00"}, ("timestamp", "datetime_overflow", "INVALID_TIMESTAMP")),
 ]
 
@@ -296,4 +291,98 @@ def test_a_non_finite_confidence_is_422(keyed_client):
     response = keyed_client.post("/v1/events", body, content_type="application/json")
     assert response.status_code == 422  # DRF's strict JSON parser refuses NaN before the schema does
     assert details(response) == [("body", "parse_error", "MALFORMED_BODY")]
+    assert not RunEvent.objects.exists()
+
+
+# --- our additions: the critical risk level, meta with only expires_at, unstorable text ----------
+
+
+@pytest.mark.django_db
+def test_a_critical_risk_level_is_accepted_and_reaches_the_inbox(keyed_client, tenant):
+    from tests.runs.journal_helpers import approval_request
+
+    response = post(keyed_client, approval_request("run_c", id="evt_c", risk_level="critical"))
+    assert (response.status_code, response.json()["status"]) == (201, "accepted")
+    assert RunEvent.objects.get(event_id="evt_c").payload["risk_level"] == "critical"
+    pending = keyed_client.get("/v1/approvals/pending").json()
+    assert [(a["event_id"], a["risk_level"]) for a in pending["approvals"]] == [("evt_c", "critical")]
+
+
+@pytest.mark.django_db
+def test_a_critical_risk_level_is_accepted_in_a_batch(keyed_client):
+    response = post(keyed_client, {"events": [event("run_b", risk_level="critical")]}, "/v1/events/batch")
+    assert response.status_code == 201
+    assert RunEvent.objects.get().payload["risk_level"] == "critical"
+
+
+@pytest.mark.django_db
+def test_a_meta_with_only_expires_at_is_accepted_and_sets_the_deadline(keyed_client, tenant):
+    from approvals.models import Approval
+    from tests.runs.journal_helpers import approval_request
+
+    body = approval_request("run_e", id="evt_e", meta={"expires_at": "2026-02-14T15:00:00+01:00"})
+    assert post(keyed_client, body).status_code == 201
+    assert RunEvent.objects.get(event_id="evt_e").payload["meta"] == {"expires_at": "2026-02-14T14:00:00Z"}
+    approval = Approval.objects.get(event_id="evt_e")
+    assert approval.expires_at.isoformat() == "2026-02-14T14:00:00+00:00"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("meta", "stored"),
+    [
+        ({"workflow": "w", "step": "s"}, {"workflow": "w", "step": "s"}),  # the origin's shape, unchanged
+        (
+            {"step": "ask", "expires_at": "2026-02-14T14:00:00Z"},
+            {"step": "ask", "expires_at": "2026-02-14T14:00:00Z"},
+        ),
+    ],
+)
+def test_meta_is_stored_as_given(keyed_client, meta, stored):
+    assert post(keyed_client, event("run_m", meta=meta)).status_code == 201
+    assert RunEvent.objects.get().payload["meta"] == stored
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("meta", "missing"),
+    [
+        ({}, ["meta.step", "meta.workflow"]),
+        ({"step": "s"}, ["meta.workflow"]),
+        ({"workflow": "w", "expires_at": None}, ["meta.step"]),
+    ],
+)
+def test_without_expires_at_meta_still_needs_workflow_and_step(keyed_client, meta, missing):
+    response = post(keyed_client, event(meta=meta))
+    assert response.status_code == 422
+    assert details(response) == [(path, "missing", "MISSING_REQUIRED_FIELD") for path in missing]
+    assert not RunEvent.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("overrides", "raw", "path", "message"),
+    [
+        ({"details": "@"}, '"nul\\u0000byte"', "details", "text must not contain NUL characters"),
+        ({"details": "@"}, '"lone \\ud800"', "details", "text must be valid Unicode"),
+        (
+            {"approval": {"status": "pending", "reason": "@"}},
+            '"\\u0000"',
+            "approval.reason",
+            "text must not contain NUL characters",
+        ),
+    ],
+)
+def test_unstorable_text_is_422_in_the_envelope_and_nothing_is_stored(
+    keyed_client, overrides, raw, path, message
+):
+    """The JSON parser refuses it, as it refuses a malformed body, before the schema is checked."""
+    body = json.dumps(event(**overrides)).replace('"@"', raw)
+    response = keyed_client.post("/v1/events", body, content_type="application/json")
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert (error["code"], error["message"]) == ("REQUEST_VALIDATION_ERROR", "Request validation failed.")
+    type_ = "string_unicode" if "ud800" in raw else "string_nul"
+    assert [(d["path"], d["type"], d["code"]) for d in error["details"]] == [(path, type_, type_.upper())]
+    assert error["details"][0]["message"] == message
     assert not RunEvent.objects.exists()
