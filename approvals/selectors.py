@@ -9,6 +9,7 @@ from django.db.models import Case, QuerySet, Value, When
 from django.utils import timezone
 
 from approvals.models import Approval, ApprovalStatus
+from core.tenant_scope import for_tenant
 from runs.errors import InconsistentRunState
 from runs.models import Run
 from runs.selectors import reads_storage
@@ -31,7 +32,8 @@ def pending_approvals(*, tenant: Tenant) -> list[dict]:
     """Open approvals, by request time then event id. Fails loud (``InconsistentRunState``) when any
     run of the tenant has an inconsistent journal, as the contract asks."""
     broken = (
-        Run.objects.filter(tenant=tenant, inconsistency__isnull=False)
+        for_tenant(Run, tenant)
+        .filter(inconsistency__isnull=False)
         .order_by("run_id")
         .values_list("inconsistency", flat=True)
         .first()
@@ -39,7 +41,8 @@ def pending_approvals(*, tenant: Tenant) -> list[dict]:
     if broken is not None:
         raise InconsistentRunState(broken)
     return list(
-        Approval.objects.filter(tenant=tenant, status=ApprovalStatus.PENDING)
+        for_tenant(Approval, tenant)
+        .filter(status=ApprovalStatus.PENDING)
         .order_by("requested_at", "event_id")
         .values(*PENDING_FIELDS)
     )
@@ -64,7 +67,7 @@ class InboxFilters:
 
 def approvals_visible(*, tenant: Tenant, categories: frozenset[str] | None) -> QuerySet[Approval]:
     """Every approval of the tenant whose run the person may see (``runs.selectors.runs_visible``)."""
-    approvals = Approval.objects.filter(tenant=tenant)
+    approvals = for_tenant(Approval, tenant)
     if categories is not None:
         approvals = approvals.filter(run__workflow__category__in=categories)
     return approvals

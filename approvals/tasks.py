@@ -4,13 +4,14 @@ from django.utils import timezone
 
 from approvals.models import Approval, ApprovalStatus
 from approvals.services import approval_expire
+from core.tenant_scope import across_tenants
 
 BATCH = 500
 
 
 def approvals_expire_overdue() -> int:
     """Expires approvals past ``expires_at`` (scheduled every minute); returns how many."""
-    overdue = Approval.objects.filter(
+    overdue = across_tenants(Approval, reason="expiry sweep: every tenant's overdue approvals").filter(
         status=ApprovalStatus.PENDING,
         expires_at__lte=timezone.now(),
         run__inconsistency__isnull=True,  # a broken journal must not clog the sweep for everyone

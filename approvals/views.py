@@ -60,7 +60,7 @@ def _inbox_context(request) -> dict:
     )
     page = Paginator(approvals, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     journals = (
-        recent_events(run_pks={a.run_id for a in page}, per_run=RECENT_EVENTS_IN_LIST)
+        recent_events(tenant=caller.tenant, run_pks={a.run_id for a in page}, per_run=RECENT_EVENTS_IN_LIST)
         if caller.can("runs:read")
         else {}
     )
@@ -101,7 +101,9 @@ def approval_page(request, pk: int):
         approvals_visible(tenant=caller.tenant, categories=caller.categories).select_related("run"), pk=pk
     )
     approval.recent = (
-        recent_events(run_pks=[approval.run_id], per_run=RECENT_EVENTS_ON_PAGE).get(approval.run_id, [])
+        recent_events(tenant=caller.tenant, run_pks=[approval.run_id], per_run=RECENT_EVENTS_ON_PAGE).get(
+            approval.run_id, []
+        )
         if caller.can("runs:read")
         else []
     )

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db.models import QuerySet
 
+from core.tenant_scope import for_tenant
 from governance.errors import CredentialNotFound
 from governance.models import Credential, KillSwitch
 from tenancy.models import Tenant
@@ -18,12 +19,12 @@ def kill_switch_states() -> dict[str, bool]:
 
 
 def credential_list(*, tenant: Tenant) -> QuerySet[Credential]:
-    return Credential.objects.filter(tenant=tenant).defer("value_encrypted").order_by("name", "pk")
+    return for_tenant(Credential, tenant).defer("value_encrypted").order_by("name", "pk")
 
 
 def credential_get(*, tenant: Tenant, name: str) -> Credential:
     """Raises ``CredentialNotFound`` for a missing name and for another tenant's alike."""
-    credential = Credential.objects.filter(tenant=tenant, name=name).first()
+    credential = for_tenant(Credential, tenant).filter(name=name).first()
     if credential is None:
         raise CredentialNotFound(f"Credential '{name}' not found")
     return credential

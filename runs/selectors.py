@@ -10,6 +10,7 @@ from django.db import DatabaseError
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
+from core.tenant_scope import for_tenant
 from runs.errors import InconsistentRunState, RunNotFound, StorageReadError
 from runs.models import Run, RunEvent
 from tenancy.models import Tenant
@@ -30,7 +31,8 @@ def reads_storage(fn: Callable) -> Callable:
 def run_events(*, tenant: Tenant, run_id: str) -> list[RunEvent]:
     """Ascending by timestamp, ties by append order; empty for an unknown run."""
     return list(
-        RunEvent.objects.filter(tenant=tenant, run__run_id=run_id)
+        for_tenant(RunEvent, tenant)
+        .filter(run__run_id=run_id)
         .order_by("timestamp", "seq")
         .only("event_id", "timestamp", "payload", "integrity_warning", "seq")
     )
@@ -39,7 +41,7 @@ def run_events(*, tenant: Tenant, run_id: str) -> list[RunEvent]:
 @reads_storage
 def run_with_journal(*, tenant: Tenant, run_id: str, consistent: bool = True) -> Run:
     """A run that has events; ``RunNotFound`` otherwise, ``InconsistentRunState`` if ``consistent``."""
-    run = Run.objects.filter(tenant=tenant, run_id=run_id, event_count__gt=0).first()
+    run = for_tenant(Run, tenant).filter(run_id=run_id, event_count__gt=0).first()
     if run is None:
         raise RunNotFound(run_id=run_id)
     if consistent and run.inconsistency:
@@ -56,16 +58,17 @@ def run_status(*, tenant: Tenant, run_id: str) -> dict:
 def runs_visible(*, tenant: Tenant, categories: frozenset[str] | None):
     """The tenant's runs a person may see: a team limited to workflow categories sees only runs of
     workflows in them (runs without a workflow need an unrestricted team)."""
-    runs = Run.objects.filter(tenant=tenant)
+    runs = for_tenant(Run, tenant)
     if categories is not None:
         runs = runs.filter(workflow__category__in=categories)
     return runs
 
 
-def recent_events(*, run_pks, per_run: int) -> dict[int, list[RunEvent]]:
-    """The latest ``per_run`` journal events of each run, oldest first, in one query."""
+def recent_events(*, tenant: Tenant, run_pks, per_run: int) -> dict[int, list[RunEvent]]:
+    """The latest ``per_run`` journal events of each of the tenant's runs, oldest first, in one query."""
     latest = (
-        RunEvent.objects.filter(run_id__in=list(run_pks))
+        for_tenant(RunEvent, tenant)
+        .filter(run_id__in=list(run_pks))
         .annotate(
             recency=Window(
                 RowNumber(), partition_by=[F("run_id")], order_by=[F("timestamp").desc(), F("seq").desc()]

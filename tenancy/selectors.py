@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from core.tenant_scope import for_tenant
 from tenancy.errors import ApiKeyNotFound
 from tenancy.models import ApiKey, Tenant
 
 
 def api_key_list(*, tenant: Tenant) -> QuerySet[ApiKey]:
-    return ApiKey.objects.filter(tenant=tenant).select_related("user").order_by("-created_at", "id")
+    return for_tenant(ApiKey, tenant).select_related("user").order_by("-created_at", "id")
 
 
 def api_key_get(*, tenant: Tenant, key_id) -> ApiKey:
