@@ -16,6 +16,24 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install browser run test lint format clean
 
+# `make run`'s web server and worker. In a terminal they run as a job of their own (`set -m` below, with
+# the terminal on bash's stderr, where job control looks for it), so Ctrl-C reaches them and not make,
+# and make ends with their status. A signal stops both (SIGTERM: the worker lets the tasks in hand finish
+# within OPSGATE_WORKER_GRACE_SECONDS) and waits for them: exit 0. If one of them ends by itself, the
+# other is stopped and make fails with that one's status.
+define RUN_BOTH
+$(BIN)/python manage.py qcluster & worker=$$!
+$(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - & web=$$!
+stop() { trap "" INT TERM HUP; kill -TERM "$$web" "$$worker" 2>/dev/null; wait "$$web" "$$worker"; exit 0; }
+trap stop INT TERM HUP
+wait -n "$$web" "$$worker"; status=$$?
+trap "" INT TERM HUP
+echo "make run: a server exited by itself (status $$status); stopping the other" >&2
+kill -TERM "$$web" "$$worker" 2>/dev/null; wait
+exit $$(( status ? status : 1 ))
+endef
+export RUN_BOTH
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -30,10 +48,8 @@ run: install
 	@echo ""
 	@echo "Opsgate portal: http://$(HOST):$(PORT)/portal/  (admin: /admin/, API docs: /api/docs/, health: /health)"
 	@echo "Ctrl-C stops the web server and the worker."
-	@bash -c 'trap "kill 0" INT TERM EXIT; \
-		$(RUN_ENV) $(BIN)/python manage.py qcluster & \
-		$(RUN_ENV) $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - & \
-		wait'
+	@$(RUN_ENV) bash -c 'exec 3>&2; if { : >/dev/tty; } 2>/dev/null; then exec 2>/dev/tty; set -m; fi; \
+		bash -c "$$RUN_BOTH" 2>&3'
 
 browser:
 	@[ -x $(CHROMIUM) ] || { echo "Installing Debian's chromium for the browser tests"; \

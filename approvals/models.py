@@ -1,4 +1,4 @@
-"""Approvals: every human decision, one row each (ARCHITECTURE section 5).
+"""Approvals: every human decision, one row each (docs/architecture.md).
 
 Rows are written only by the journal subscriber (approvals.subscriber), from approval events."""
 

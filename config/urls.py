@@ -1,8 +1,10 @@
 """Mounts every contract. Order matters: the contract catch-all comes last."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
+from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from automation.demo_views import demo_echo
@@ -12,6 +14,8 @@ from governance.api.workflow_runs.policy import PolicyApi
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Browsers ask every page's site for /favicon.ico (the portal's pages also link it under /static/).
+    path("favicon.ico", serve, {"path": "favicon.ico", "document_root": settings.BASE_DIR / "static"}),
     # the operator portal (server-rendered pages for people)
     path("", RedirectView.as_view(pattern_name="portal:inbox"), name="home"),
     path("portal/", include("config.portal_urls")),

@@ -1,4 +1,4 @@
-"""Encryption at rest for secrets: Fernet tokens under a MultiFernet (ARCHITECTURE section 8).
+"""Encryption at rest for secrets: Fernet tokens under a MultiFernet (docs/architecture.md).
 
 Keys come from ``OPSGATE_ENCRYPTION_KEYS`` (comma-separated Fernet keys, newest first: it encrypts,
 all of them decrypt). Without it, one key is generated once into ``OPSGATE_ENCRYPTION_KEY_FILE``

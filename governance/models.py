@@ -82,7 +82,7 @@ def _default_approval_levels() -> list[str]:
 
 
 class AutomationPolicy(models.Model):
-    """A tenant's policy gate (ARCHITECTURE section 8): one row per tenant; none means mode ``off``.
+    """A tenant's policy gate (docs/architecture.md): one row per tenant; none means mode ``off``.
 
     ``category_risk_levels`` maps a workflow category to its risk level: the last fallback before
     ``medium`` when neither the request nor the workflow names one (xyOps' category risk).

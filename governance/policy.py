@@ -1,4 +1,4 @@
-"""The policy gate (ARCHITECTURE sections 8 and 9): one pure decision, and the records around it.
+"""The policy gate (docs/architecture.md, docs/decisions.md): one pure decision, and the records around it.
 
 ``policy_gate_evaluate`` decides with the origin's reason texts; it never reads the database, so
 every launch path (``POST /v1/runs``, ``run_event``, rule actions) gets the same answer for the same

@@ -44,7 +44,7 @@ ACTIVE_RUN_STATES = (RunState.QUEUED, RunState.RUNNING, RunState.WAITING)
 
 
 class Run(models.Model):
-    """One execution, whatever started it. Holds the journal's stored projection (ARCHITECTURE 4),
+    """One execution, whatever started it. Holds the journal's stored projection (docs/architecture.md),
     updated under this row's lock on every append; ``journal_state`` is the fold's working state.
 
     Runs the engine drives also carry what they run (a frozen graph), their engine ``state`` and

@@ -1,4 +1,4 @@
-"""Scopes (``<area>:<verb>``) and the built-in roles' scope sets (ARCHITECTURE section 3)."""
+"""Scopes (``<area>:<verb>``) and the built-in roles' scope sets (docs/architecture.md)."""
 
 ALL_SCOPES: tuple[str, ...] = (
     "runs:read",

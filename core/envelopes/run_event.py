@@ -1,6 +1,6 @@
 """run-event policy gate (xyOps style): ``{"code": "<string>", "description": "..."}``.
 
-The origin answers errors with HTTP 200; we use real statuses (ARCHITECTURE section 9) and keep
+The origin answers errors with HTTP 200; we use real statuses (docs/decisions.md) and keep
 the body. Codes follow the origin: ``session`` (no credentials), ``api`` (bad parameters, API-key
 problems), ``user`` (a user's missing privilege), and ``1`` for an unsupported API name.
 """

@@ -1,4 +1,4 @@
-"""The journal events the engine writes, in run-journal-v0's vocabulary (ARCHITECTURE section 4):
+"""The journal events the engine writes, in run-journal-v0's vocabulary (docs/architecture.md):
 ``meta.step`` is the node id for a node's events and a run-level marker otherwise, so the
 journal's projection sees ``summary`` as completed and ``run_stopped``/``approval_rejected`` as
 stopped, and ``/v1/runs/{id}/status`` and ``/journal`` read workflow runs like any other."""

@@ -1,7 +1,7 @@
 """Run status from the journal: a pure fold over events in (timestamp, seq) order.
 
 ``fold`` applies one event to a state in O(1); ``replay`` folds a whole stream. Appending folds the
-new event into the stored state (ARCHITECTURE section 4); an event older than the run's latest
+new event into the stored state (docs/architecture.md); an event older than the run's latest
 replays the run. The rules are the origin's (NightLedger ``run_status_service``), except that a
 terminal marker after a terminal status is not a conflict, as the contract text says.
 """

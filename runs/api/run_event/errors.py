@@ -27,6 +27,6 @@ class AccessDenied(Forbidden):
 
 
 class LaunchFailed(Forbidden):
-    """A launch the policy gate refused: the origin's text, HTTP 403 (ARCHITECTURE section 9)."""
+    """A launch the policy gate refused: the origin's text, HTTP 403 (docs/decisions.md)."""
 
     default_code = "event"
