@@ -32,7 +32,7 @@ _PREFIXES: list[tuple[re.Pattern[str], Renderer]] = [
 # The URL patterns (without the leading slash) that config.urls routes to the catch-all view.
 CATCH_ALL_PATTERN = (
     r"^(api/app|api/v1|v1|api/auth|runs|health|dashboard|approval|governance|storage|files"
-    r"|research|telegram|project)(/.*)?$"
+    r"|research|telegram|project)(/[\s\S]*)?\Z"  # any character, a newline too, to the very end
 )
 
 

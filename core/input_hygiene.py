@@ -80,3 +80,16 @@ def parameter_problems(pairs) -> list[TextProblem]:
         if len(problems) >= PROBLEM_LIMIT:
             break
     return problems
+
+
+REPEATED_MESSAGE = "given more than once; send one value"
+
+
+def repeated_parameters(pairs) -> list[TextProblem]:
+    """Query parameters sent more than once. No API reads a list from its query string, so a second
+    value would be silently dropped (``?limit=5&limit=500``): refuse it rather than guess which."""
+    return [
+        TextProblem(printable(name), REPEATED_MESSAGE, "repeated_parameter")
+        for name, values in pairs
+        if len(values) > 1
+    ][:PROBLEM_LIMIT]

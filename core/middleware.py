@@ -9,7 +9,7 @@ from django.http import Http404, QueryDict
 from core.contracts import renderer_for_path
 from core.envelopes import json_response
 from core.errors import ErrorDetail
-from core.input_hygiene import parameter_problems, text_problem
+from core.input_hygiene import parameter_problems, repeated_parameters, text_problem
 from core.problems import Problem, problem_from_exception
 from core.request_id import HEADER, accept_or_new, current_request_id
 
@@ -61,6 +61,8 @@ class InputHygieneMiddleware:
             return _refuse(request, Problem(kind="not_found", message="Not found."), Http404)
         problems = parameter_problems(request.GET.lists())
         message = "Query validation failed"
+        if not problems and renderer_for_path(request.path) is not None:
+            problems = repeated_parameters(request.GET.lists())
         if not problems:
             problems = parameter_problems(_form_fields(request))
             message = "Request validation failed."

@@ -5,6 +5,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config import __version__
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -37,8 +39,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "core",  # before django_q: its qcluster command replaces django-q2's (core/worker_cluster.py)
     "django_q",
-    "core",
     "tenancy",
     "governance",
     "runs",
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
+    "core.middleware.InputHygieneMiddleware",  # NUL in a path, query or form: a 4xx before any view
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -92,7 +95,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 else:
-    # Persistent connections: ~5x the request rate of CONN_MAX_AGE=0 (ARCHITECTURE section 13).
+    # Persistent connections: ~5x the request rate of CONN_MAX_AGE=0 (measured under gunicorn, 2 cores).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -125,6 +128,8 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+# How long `manage.py qcluster` lets the tasks in hand finish after SIGTERM before killing them.
+OPSGATE_WORKER_GRACE_SECONDS = env.int("OPSGATE_WORKER_GRACE_SECONDS", default=20)
 
 # --- auth ------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -180,15 +185,23 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Five API contracts over one domain. Authenticate with `X-API-Key` or `Authorization: "
         "Bearer <JWT>` from `/api/auth/login`. Deliberate differences from the origin contracts: a "
-        "missing or invalid key is 401 (not 403); see ARCHITECTURE section 9."
+        "missing or invalid key is 401 (not 403); the others are listed in the repository's "
+        "docs/decisions.md and docs/contracts/."
     ),
-    "VERSION": None,
+    "VERSION": __version__,  # the package version (pyproject reads the same attribute)
     "SERVE_INCLUDE_SCHEMA": False,
     "ENUM_NAME_OVERRIDES": {"PolicyRiskLevelEnum": "governance.models.RISK_LEVELS"},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # What the views cannot tell drf-spectacular: envelopes, error responses, id formats (core/openapi/).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.path_ids.type_path_ids",
+        "core.openapi.form_bodies.form_bodies_where_flat",
+        "core.openapi.error_responses.document_error_responses",
+    ],
     # PublicReadAuthentication is a local-dashboard convenience, not a scheme clients use.
     "AUTHENTICATION_WHITELIST": [
         "tenancy.authentication.ApiKeyAuthentication",

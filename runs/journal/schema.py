@@ -1,7 +1,9 @@
 """The run-journal-v0 event schema and the origin's detail codes for each validation problem.
 
 Validation uses pydantic v2 so that each detail's ``type`` and ``message`` are the ones the origin
-(a pydantic service) returns. ``meta.expires_at`` is our addition (approval expiry).
+(a pydantic service) returns. Our additions: ``meta.expires_at`` (approval expiry; with it,
+``meta.workflow`` and ``meta.step`` may be left out) and the ``critical`` risk level (the policy
+gate's and the inbox's fourth level).
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from pydantic import (
     ValidationError,
     field_serializer,
     field_validator,
+    model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from core.errors import ErrorDetail
 
@@ -34,7 +37,7 @@ EventType = Literal[
 ]
 Actor = Literal["agent", "system", "human"]
 ApprovalState = Literal["not_required", "pending", "approved", "rejected"]
-RiskLevel = Literal["low", "medium", "high"]
+RiskLevel = Literal["low", "medium", "high", "critical"]  # critical: our addition
 EvidenceKind = Literal["log", "url", "artifact", "diff"]
 
 
@@ -89,9 +92,37 @@ class Evidence(_Strict):
 
 
 class Meta(_Strict):
-    workflow: str
-    step: str
-    expires_at: AwareDatetime | None = None  # our addition: when a pending approval lapses
+    """``workflow`` and ``step`` are required unless ``expires_at`` (our addition: when a pending
+    approval lapses) is given: an agent asking for an approval with a deadline need not name them."""
+
+    model_config = ConfigDict(  # the same rule in the OpenAPI document
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "required": ["workflow", "step"],
+                    "properties": {"workflow": {"type": "string"}, "step": {"type": "string"}},
+                },
+                {"required": ["expires_at"], "properties": {"expires_at": {"type": "string"}}},
+            ]
+        }
+    )
+
+    workflow: str | None = None
+    step: str | None = None
+    expires_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _named_unless_expiring(self):
+        if self.expires_at is not None:
+            return self
+        missing = [
+            InitErrorDetails(type="missing", loc=(name,), input=None)
+            for name in ("workflow", "step")
+            if getattr(self, name) is None
+        ]
+        if missing:  # reported as the origin reports a missing field: ``meta.step`` / ``missing``
+            raise ValidationError.from_exception_data("Meta", missing)
+        return self
 
     @field_serializer("expires_at")
     def _z(self, value):
@@ -202,9 +233,9 @@ def event_parse(data: Any) -> Event:
 
 
 def event_payload(event: Event) -> dict[str, Any]:
-    """The stored and returned payload: every field, defaults filled, times in UTC ``Z``; our
-    ``meta.expires_at`` only when given, so the origin's payload shape is unchanged otherwise."""
+    """The stored and returned payload: every field, defaults filled, times in UTC ``Z``; in
+    ``meta`` only what was given (``expires_at`` is ours), so the origin's shape is unchanged."""
     payload = event.model_dump(mode="json")
-    if payload["meta"] is not None and payload["meta"]["expires_at"] is None:
-        del payload["meta"]["expires_at"]
+    if payload["meta"] is not None:
+        payload["meta"] = {key: value for key, value in payload["meta"].items() if value is not None}
     return payload

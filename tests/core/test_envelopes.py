@@ -187,6 +187,12 @@ ROUTE_MISSES = [
     ("/dashboard/nope", 404, {"detail": "Not Found"}),
     ("/api/auth/nope", 404, {"detail": "Not Found"}),
     ("/runs/r1/nope", 404, {"detail": "Not Found"}),
+    (
+        "/api/v1/templates/x%0A/install/more",
+        404,
+        {"error": {"code": "NOT_FOUND", "message": "Not found", "requestId": RID}},
+    ),
+    ("/runs/r1%0A", 404, {"detail": "Not Found"}),
 ]
 
 

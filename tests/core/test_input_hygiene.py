@@ -382,3 +382,25 @@ def test_a_hostile_body_gets_a_bounded_answer():
 
 def test_printable_escapes_what_cannot_be_echoed():
     assert printable("a\x00b\ud800") == "a\\x00b\\ud800"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "status", "code"),
+    [
+        ("/api/v1/automation/executions?page=1&page=2", 400, "REPEATED_PARAMETER"),
+        ("/v1/workflows?tag=a&tag=b", 400, "tag: given more than once"),
+        ("/v1/runs/r1/events?limit=5&limit=500", 422, "REPEATED_PARAMETER"),
+    ],
+)
+def test_an_api_query_parameter_sent_twice_is_refused_not_guessed(key, url, status, code):
+    response = call("get", url, key)
+    assert response.status_code == status, response.content
+    assert code in response.content.decode() and "given more than once" in response.content.decode()
+    assert not Run.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_portal_keeps_its_repeated_parameters(tenant):
+    user = member(tenant=tenant, role="operator")
+    assert signed_in(user).get("/portal/runs?status=running&status=failed").status_code == 200

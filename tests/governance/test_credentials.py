@@ -94,6 +94,7 @@ def test_a_duplicate_name_is_409(keyed_client):
         ({"value": "   "}, "value: This field may not be blank."),
         ({"value": "a\x00b"}, "value: text must not contain NUL characters"),  # the JSON parser's check
         ({"kind": "password"}, 'kind: "password" is not a valid choice.'),
+        ({"provider": 80905763}, "provider: Not a valid string."),  # not stored as "80905763"
     ],
 )
 def test_bad_input_is_400(keyed_client, body, detail):

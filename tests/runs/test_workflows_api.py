@@ -314,3 +314,14 @@ def test_team_category_limits_apply(tenant):
     ops = Workflow.objects.create(tenant=tenant, name="Ops only", category="ops", graph=GRAPH)
     assert limited.get(f"/v1/workflows/{ops.pk}").status_code == 404
     assert [w["name"] for w in limited.get("/v1/workflows").json()["items"]] == ["Discord Sale Alert"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "meta", [{"meta": None, "metadata": [None, None]}, {"meta": "Untitled"}, {"metadata": 3}]
+)
+def test_importing_with_a_meta_that_is_not_an_object_is_400(keyed_client, meta):
+    response = keyed_client.post("/v1/workflows/import", {"nodes": [], "edges": [], **meta}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == ["meta: Expected an object with the workflow's name"]
+    assert not Workflow.objects.exists()

@@ -214,3 +214,13 @@ def test_the_signing_key_is_generated_once_and_reused(tmp_path):
     first = tokens._load_or_create(path)
     assert tokens._load_or_create(path) == first
     assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", ["ċ\U000eb376x", "two words", "semi;colon"])
+def test_register_refuses_a_username_django_could_not_sign_in(client_api, username):
+    body = {"username": username, "email": "u@example.test", "password": PASSWORD}
+    response = client_api.post("/api/auth/register", body, format="json")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "username"]
+    assert not get_user_model().objects.exists()

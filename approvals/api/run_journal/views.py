@@ -13,6 +13,7 @@ from approvals.selectors import pending_approvals
 from approvals.services import approval_resolve
 from core.api import RunJournalApi
 from core.errors import ErrorDetail
+from core.fields import StrictCharField
 from runs.journal.schema import utc_z
 
 _CODES = {
@@ -38,31 +39,25 @@ class ResolveRequest(BaseModel):
         return value
 
 
-class ResolveInput(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=["approved", "rejected"])
-    approver_id = serializers.CharField()
-    reason = serializers.CharField(required=False, allow_null=True)
-
-
 class ResolveOutput(serializers.Serializer):
-    status = serializers.CharField()
-    event_id = serializers.CharField()
-    target_event_id = serializers.CharField()
-    run_id = serializers.CharField()
-    decision = serializers.CharField()
-    resolved_at = serializers.CharField()
-    run_status = serializers.CharField(help_text="The run's status after the decision (our addition).")
+    status = StrictCharField()
+    event_id = StrictCharField()
+    target_event_id = StrictCharField()
+    run_id = StrictCharField()
+    decision = StrictCharField()
+    resolved_at = StrictCharField()
+    run_status = StrictCharField(help_text="The run's status after the decision (our addition).")
 
 
 class PendingItemOutput(serializers.Serializer):
-    event_id = serializers.CharField()
-    run_id = serializers.CharField()
-    requested_at = serializers.CharField()
-    requested_by = serializers.CharField(allow_null=True)
-    title = serializers.CharField()
-    details = serializers.CharField()
-    reason = serializers.CharField(allow_null=True)
-    risk_level = serializers.CharField(allow_null=True)
+    event_id = StrictCharField()
+    run_id = StrictCharField()
+    requested_at = StrictCharField()
+    requested_by = StrictCharField(allow_null=True)
+    title = StrictCharField()
+    details = StrictCharField()
+    reason = StrictCharField(allow_null=True)
+    risk_level = StrictCharField(allow_null=True)
 
 
 class PendingOutput(serializers.Serializer):
@@ -90,7 +85,7 @@ def _parse(data) -> ResolveRequest:
 class ApprovalResolveApi(RunJournalApi):
     required_scopes = {"POST": ("approvals:resolve",)}
 
-    @extend_schema(request=ResolveInput, responses={200: ResolveOutput}, tags=["run-journal"])
+    @extend_schema(request=ResolveRequest, responses={200: ResolveOutput}, tags=["run-journal"])
     def post(self, request, event_id):
         body = _parse(request.data)
         resolution = approval_resolve(

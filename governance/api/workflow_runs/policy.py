@@ -5,6 +5,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from core.api import WorkflowRunsApi
+from core.fields import StrictCharField
+from core.schema import UniqueListField
 from governance.models import RISK_LEVELS, OnDeny, PolicyMode
 from governance.policies import policy_update, policy_view
 from runs.api.workflow_runs.serializers import StrictBooleanField
@@ -14,11 +16,13 @@ class PolicyInput(serializers.Serializer):
     """Fields left out keep their value."""
 
     mode = serializers.ChoiceField(choices=PolicyMode.values, required=False)
-    require_human_approval_for = serializers.ListField(
+    require_human_approval_for = UniqueListField(
         child=serializers.ChoiceField(choices=RISK_LEVELS), required=False
     )
     allow_self_approval = StrictBooleanField(required=False)
-    approval_lifetime_minutes = serializers.IntegerField(required=False)
+    approval_lifetime_minutes = serializers.IntegerField(
+        required=False, min_value=1, max_value=60 * 24 * 30, help_text="Between 1 minute and 30 days."
+    )
     on_deny = serializers.ChoiceField(choices=OnDeny.values, required=False)
     category_risk_levels = serializers.DictField(
         child=serializers.ChoiceField(choices=RISK_LEVELS), required=False
@@ -27,7 +31,7 @@ class PolicyInput(serializers.Serializer):
 
 class PolicyOutput(PolicyInput):
     updated_at = serializers.DateTimeField(allow_null=True)
-    updated_by = serializers.CharField(allow_null=True)
+    updated_by = StrictCharField(allow_null=True)
 
 
 class PolicyApi(WorkflowRunsApi):

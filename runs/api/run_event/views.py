@@ -32,6 +32,7 @@ from runs.api.run_event.errors import (
     EventNotRunnable,
     LaunchFailed,
 )
+from runs.api.run_event.schemas import EVALUATE_TASK_REQUEST, RUN_EVENT_REQUEST
 from runs.engine.launch import request_fingerprint, run_start
 from runs.engine.launch_gate import GateRequest, PolicyDenied
 from runs.models import Workflow
@@ -39,16 +40,28 @@ from runs.models import Workflow
 RECENT_DECISIONS = 100
 MANAGER_ROLES = ["planner", "executor", "reviewer", "safety"]  # the origin's default roles
 RUN_JOBS = "Run Jobs"  # the title xyOps shows for the run_jobs privilege
+TASK_ID_MAX = PolicyDecision._meta.get_field("decision_id").max_length
 
 
 def _params(request) -> dict:
     """The origin merges the query string and the JSON body (the body wins)."""
     params = {key: request.query_params.get(key) for key in request.query_params}
-    if isinstance(request.data, dict):
-        params.update(request.data)
-    elif request.data:
+    if not isinstance(request.data, dict):  # null, [], 0, "": a body that is not parameters
         raise ApiParameterError("Malformed request body (must be a JSON object)")
+    params.update(request.data)
     return params
+
+
+def _task_id(value) -> str:
+    """The caller's task id (a string or a number, as recorded decisions hold it), else a new one."""
+    if value is None or value == "":
+        return f"task_{new_ulid()}"
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ApiParameterError("Malformed parameter: id (must be string)")
+    task_id = str(value)
+    if len(task_id) > TASK_ID_MAX:
+        raise ApiParameterError(f"Malformed parameter: id (at most {TASK_ID_MAX} characters)")
+    return task_id
 
 
 def _approved_flag(value) -> bool:
@@ -82,7 +95,7 @@ class RunEventApi(RunEventContractApi):
 
     required_scopes = {"POST": ()}  # run_jobs is checked after the parameters, as the origin does
 
-    @extend_schema(request=dict, responses={200: dict}, tags=["run-event"])
+    @extend_schema(request={"application/json": RUN_EVENT_REQUEST}, responses={200: dict}, tags=["run-event"])
     def post(self, request):
         params = _params(request)
         criteria = {}
@@ -194,14 +207,17 @@ class EvaluateAutomationTaskApi(RunEventContractApi):
 
     required_scopes = {"POST": ("policy:write",)}
 
-    @extend_schema(request=dict, responses={200: dict}, tags=["run-event"])
+    @extend_schema(
+        request={"application/json": EVALUATE_TASK_REQUEST}, responses={200: dict}, tags=["run-event"]
+    )
     def post(self, request):
         params = _params(request)
-        title = params.get("title") or ""
-        if not isinstance(title, str):
+        title = params.get("title")
+        title = "" if title is None else title
+        if not isinstance(title, str):  # {} or false is no title either: refused, not read as ""
             raise ApiParameterError("Malformed parameter: title (must be string)")
         task = {
-            "id": str(params.get("id") or f"task_{new_ulid()}"),
+            "id": _task_id(params.get("id")),
             "title": title,
             "risk_level": risk_level_parse(params.get("risk_level", params.get("risk"))) or "medium",
             "human_approved": _approved_flag(params.get("human_approved")),

@@ -1,65 +1,55 @@
-"""OpenAPI shapes of run-journal-v0 (the event schema itself is validated by runs.journal.schema)."""
+"""OpenAPI shapes of run-journal-v0 (the event schema itself is runs.journal.schema's ``Event``)."""
 
-from typing import get_args
+from typing import Annotated
 
+from pydantic import Field, RootModel
 from rest_framework import serializers
 
-from runs.journal.schema import Actor, EventType, RiskLevel
+from core.fields import StrictCharField
+from runs.journal.schema import Event
+
+BATCH_LIMIT = 500
 
 
-class EventInput(serializers.Serializer):
-    """The run-journal-v0 event; every field is checked by the journal schema, unknown ones refused."""
-
-    id = serializers.CharField()
-    run_id = serializers.CharField()
-    timestamp = serializers.DateTimeField()
-    type = serializers.ChoiceField(choices=get_args(EventType))
-    actor = serializers.ChoiceField(choices=get_args(Actor))
-    title = serializers.CharField()
-    details = serializers.CharField()
-    confidence = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=1)
-    risk_level = serializers.ChoiceField(choices=get_args(RiskLevel), required=False, allow_null=True)
-    requires_approval = serializers.BooleanField(required=False)
-    approval = serializers.JSONField()
-    evidence = serializers.ListField(child=serializers.JSONField(), required=False)
-    meta = serializers.JSONField(required=False, allow_null=True)
+class EventBatch(RootModel[Annotated[list[Event], Field(min_length=1, max_length=BATCH_LIMIT)]]):
+    """``POST /v1/events/batch``: 1 to 500 events (``{"events": [...]}`` is accepted too)."""
 
 
 class AcceptedOutput(serializers.Serializer):
-    status = serializers.CharField()
-    event_id = serializers.CharField()
+    status = StrictCharField()
+    event_id = StrictCharField()
     integrity_warning = serializers.BooleanField()
 
 
 class BatchAcceptedOutput(serializers.Serializer):
-    status = serializers.CharField()
+    status = StrictCharField()
     accepted = serializers.IntegerField()
     events = AcceptedOutput(many=True)
 
 
 class StoredEventOutput(serializers.Serializer):
-    id = serializers.CharField()
-    timestamp = serializers.CharField()
-    run_id = serializers.CharField()
+    id = StrictCharField()
+    timestamp = StrictCharField()
+    run_id = StrictCharField()
     payload = serializers.JSONField()
     integrity_warning = serializers.BooleanField()
 
 
 class RunEventsOutput(serializers.Serializer):
-    run_id = serializers.CharField()
+    run_id = StrictCharField()
     event_count = serializers.IntegerField()
     events = StoredEventOutput(many=True)
 
 
 class PendingContextOutput(serializers.Serializer):
-    event_id = serializers.CharField()
-    requested_by = serializers.CharField(allow_null=True)
-    requested_at = serializers.CharField()
-    reason = serializers.CharField(allow_null=True)
+    event_id = StrictCharField()
+    requested_by = StrictCharField(allow_null=True)
+    requested_at = StrictCharField()
+    reason = StrictCharField(allow_null=True)
 
 
 class RunStatusOutput(serializers.Serializer):
-    run_id = serializers.CharField()
+    run_id = StrictCharField()
     status = serializers.ChoiceField(
         choices=["running", "paused", "approved", "rejected", "stopped", "expired", "completed"]
     )
@@ -67,13 +57,13 @@ class RunStatusOutput(serializers.Serializer):
 
 
 class JournalOutput(serializers.Serializer):
-    run_id = serializers.CharField()
+    run_id = StrictCharField()
     entry_count = serializers.IntegerField()
     entries = serializers.ListField(child=serializers.JSONField())
 
 
 class VerifyOutput(serializers.Serializer):
-    run_id = serializers.CharField()
+    run_id = StrictCharField()
     ok = serializers.BooleanField()
     events = serializers.IntegerField()
     first_break = serializers.JSONField(allow_null=True)

@@ -11,11 +11,11 @@ from runs.errors import EventInvalid
 from runs.journal.append import journal_append
 from runs.journal.entries import journal_entry
 from runs.journal.projection import is_resolution_signal
-from runs.journal.schema import event_parse, event_payload, validation_details
+from runs.journal.schema import Event, event_parse, event_payload, validation_details
 from runs.journal.verify import journal_verify
 from runs.selectors import reads_storage, run_events, run_status, run_with_journal
 
-BATCH_LIMIT = 500
+BATCH_LIMIT = s.BATCH_LIMIT
 
 
 def _refuse_decisions_without_resolve_scope(request, payloads: list[dict]) -> None:
@@ -31,7 +31,7 @@ def _accepted(event) -> dict:
 class EventIngestApi(RunJournalApi):
     required_scopes = {"POST": ("runs:report",)}
 
-    @extend_schema(request=s.EventInput, responses={201: s.AcceptedOutput}, tags=["run-journal"])
+    @extend_schema(request=Event, responses={201: s.AcceptedOutput}, tags=["run-journal"])
     def post(self, request):
         try:
             payload = event_payload(event_parse(request.data))
@@ -47,9 +47,7 @@ class EventBatchApi(RunJournalApi):
 
     required_scopes = {"POST": ("runs:report",)}
 
-    @extend_schema(
-        request=s.EventInput(many=True), responses={201: s.BatchAcceptedOutput}, tags=["run-journal"]
-    )
+    @extend_schema(request=s.EventBatch, responses={201: s.BatchAcceptedOutput}, tags=["run-journal"])
     def post(self, request):
         items = request.data.get("events") if isinstance(request.data, dict) else request.data
         if not isinstance(items, list) or not 1 <= len(items) <= BATCH_LIMIT:

@@ -1,16 +1,18 @@
 from rest_framework import serializers
 
+from core.fields import StrictCharField
 from core.json_values import storable_problems
+from core.schema import JSONObjectField
 from runs.models import Workflow
 
 
 class WorkflowInput(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
-    category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list)
-    targets = serializers.ListField(child=serializers.CharField(max_length=200), required=False, default=list)
-    graph = serializers.JSONField(help_text="{nodes, edges}: the @automateos/workflow-schema shape.")
+    name = StrictCharField(max_length=200)
+    description = StrictCharField(required=False, allow_blank=True, default="")
+    category = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
+    tags = serializers.ListField(child=StrictCharField(max_length=100), required=False, default=list)
+    targets = serializers.ListField(child=StrictCharField(max_length=200), required=False, default=list)
+    graph = JSONObjectField(help_text="{nodes, edges}: the @automateos/workflow-schema shape.")
 
     def validate_graph(self, graph):
         problems = storable_problems(graph, "graph")
@@ -62,17 +64,17 @@ class WorkflowExport(serializers.Serializer):
 
 class TemplatePublishInput(serializers.Serializer):
     workflowId = serializers.UUIDField()
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    name = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
+    description = StrictCharField(required=False, allow_blank=True, default="")
 
 
 class TemplateSummaryOutput(serializers.Serializer):
     id = serializers.UUIDField()
-    name = serializers.CharField()
-    description = serializers.CharField()
-    category = serializers.CharField()
-    tags = serializers.ListField(child=serializers.CharField())
-    publisher = serializers.CharField(source="publisher.slug")
+    name = StrictCharField()
+    description = StrictCharField()
+    category = StrictCharField()
+    tags = serializers.ListField(child=StrictCharField())
+    publisher = StrictCharField(source="publisher.slug")
     sourceVersion = serializers.IntegerField(source="source_version")
     publishedAt = serializers.DateTimeField(source="published_at")
 
@@ -82,7 +84,7 @@ class TemplateOutput(TemplateSummaryOutput):
 
 
 class StrictBooleanField(serializers.BooleanField):
-    """JSON ``true``/``false`` only: ``"false"`` must not read as approved (ARCHITECTURE section 9)."""
+    """JSON ``true``/``false`` only: ``"false"`` must not read as approved (docs/decisions.md)."""
 
     default_error_messages = {"invalid": "Must be a JSON boolean (true or false)."}
 
@@ -93,13 +95,13 @@ class StrictBooleanField(serializers.BooleanField):
 
 
 class RunStartInput(serializers.Serializer):
-    graph = serializers.JSONField(required=False, help_text="An inline graph; or give workflowId.")
+    graph = JSONObjectField(required=False, help_text="An inline graph; or give workflowId.")
     workflowId = serializers.UUIDField(required=False)
     input = serializers.DictField(required=False, default=dict)
-    # Policy gate (additive): counted only as ARCHITECTURE section 9 says.
+    # Policy gate (additive): counted only as docs/decisions.md says.
     riskLevel = serializers.ChoiceField(choices=["low", "medium", "high", "critical"], required=False)
     humanApproved = StrictBooleanField(required=False, help_text="Honoured with approvals:resolve only.")
-    approvalId = serializers.CharField(required=False, max_length=200, help_text="An approved Approval's id.")
+    approvalId = StrictCharField(required=False, max_length=200, help_text="An approved Approval's id.")
 
     def validate(self, attrs):
         if ("graph" in attrs) == ("workflowId" in attrs):
@@ -122,20 +124,20 @@ class RunStartInput(serializers.Serializer):
 
 
 class RunAcceptedOutput(serializers.Serializer):
-    runId = serializers.CharField()
+    runId = StrictCharField()
     status = serializers.ChoiceField(choices=["queued"])
 
 
 class RunLogOutput(serializers.Serializer):
-    ts = serializers.CharField()
+    ts = StrictCharField()
     level = serializers.ChoiceField(choices=["info", "error"])
-    msg = serializers.CharField()
-    nodeId = serializers.CharField(allow_null=True)
+    msg = StrictCharField()
+    nodeId = StrictCharField(allow_null=True)
 
 
 class RunStepOutput(serializers.Serializer):
-    id = serializers.CharField()
-    nodeId = serializers.CharField()
+    id = StrictCharField()
+    nodeId = StrictCharField()
     status = serializers.ChoiceField(
         choices=["pending", "running", "waiting", "succeeded", "failed", "skipped"]
     )
@@ -144,22 +146,22 @@ class RunStepOutput(serializers.Serializer):
 
 class RunWaitingOutput(serializers.Serializer):
     reason = serializers.ChoiceField(choices=["approval", "delay"])
-    nodeId = serializers.CharField(allow_null=True)
-    approvalEventId = serializers.CharField(allow_null=True)
-    until = serializers.CharField(allow_null=True)
+    nodeId = StrictCharField(allow_null=True)
+    approvalEventId = StrictCharField(allow_null=True)
+    until = StrictCharField(allow_null=True)
 
 
 class RunOutput(serializers.Serializer):
     """The contract's run, plus our additive fields (``waiting``, ``workflowId``, ...)."""
 
-    id = serializers.CharField()
+    id = StrictCharField()
     status = serializers.ChoiceField(choices=["queued", "running", "succeeded", "failed"])
-    createdAt = serializers.CharField()
-    finishedAt = serializers.CharField(allow_null=True)
+    createdAt = StrictCharField()
+    finishedAt = StrictCharField(allow_null=True)
     logs = RunLogOutput(many=True)
     steps = RunStepOutput(many=True)
     waiting = RunWaitingOutput(allow_null=True)
-    error = serializers.CharField(allow_null=True)
+    error = StrictCharField(allow_null=True)
     workflowId = serializers.UUIDField(allow_null=True)
     workflowVersion = serializers.IntegerField(allow_null=True)
     input = serializers.DictField()

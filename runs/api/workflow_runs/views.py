@@ -123,7 +123,9 @@ class WorkflowImportApi(WorkflowRunsApi):
         if not isinstance(request.data, dict):
             raise Invalid(details=[ErrorDetail("", "Expected a workflow JSON object")])
         graph = {k: v for k, v in request.data.items() if k not in ("meta", "metadata")}
-        meta = request.data.get("meta") or request.data.get("metadata") or {}
+        meta = next((request.data[k] for k in ("meta", "metadata") if request.data.get(k) is not None), {})
+        if not isinstance(meta, dict):
+            raise Invalid(details=[ErrorDetail("meta", "Expected an object with the workflow's name")])
         definition = {
             "name": str(meta.get("name") or "Untitled")[:200],
             "description": str(meta.get("description") or ""),

@@ -1,28 +1,32 @@
 from django.contrib.auth import get_user_model
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.fields import StrictCharField
+
 
 class RegisterInput(serializers.Serializer):
-    username = serializers.CharField(min_length=3, max_length=50)
+    # Django's own username rule (letters, digits and @.+-_), so every stored name can sign in.
+    username = StrictCharField(min_length=3, max_length=50, validators=[UnicodeUsernameValidator()])
     email = serializers.EmailField()
-    password = serializers.CharField(min_length=8, max_length=100, write_only=True, trim_whitespace=False)
+    password = StrictCharField(min_length=8, max_length=100, write_only=True, trim_whitespace=False)
 
 
 class LoginInput(serializers.Serializer):
     """``OAuth2PasswordRequestForm`` fields; only username and password matter."""
 
-    username = serializers.CharField()
-    password = serializers.CharField(trim_whitespace=False)
-    grant_type = serializers.CharField(required=False, allow_blank=True)
-    scope = serializers.CharField(required=False, allow_blank=True)
-    client_id = serializers.CharField(required=False, allow_blank=True)
-    client_secret = serializers.CharField(required=False, allow_blank=True)
+    username = StrictCharField()
+    password = StrictCharField(trim_whitespace=False)
+    grant_type = StrictCharField(required=False, allow_blank=True)
+    scope = StrictCharField(required=False, allow_blank=True)
+    client_id = StrictCharField(required=False, allow_blank=True)
+    client_secret = StrictCharField(required=False, allow_blank=True)
 
 
 class TokenOutput(serializers.Serializer):
-    access_token = serializers.CharField()
-    token_type = serializers.CharField()
+    access_token = StrictCharField()
+    token_type = StrictCharField()
     expires_in = serializers.IntegerField(help_text="Lifetime in seconds (our addition).")
 
 
@@ -50,8 +54,8 @@ class UserOutput(serializers.ModelSerializer):
 
 class TenantRef(serializers.Serializer):
     id = serializers.UUIDField()
-    slug = serializers.CharField()
-    name = serializers.CharField()
+    slug = StrictCharField()
+    name = StrictCharField()
 
 
 class MeOutput(UserOutput):
@@ -75,12 +79,12 @@ class MeOutput(UserOutput):
 
 
 class JwkOutput(serializers.Serializer):
-    kty = serializers.CharField()
-    alg = serializers.CharField()
-    use = serializers.CharField()
-    kid = serializers.CharField()
-    n = serializers.CharField()
-    e = serializers.CharField()
+    kty = StrictCharField()
+    alg = StrictCharField()
+    use = StrictCharField()
+    kid = StrictCharField()
+    n = StrictCharField()
+    e = StrictCharField()
 
 
 class JwksOutput(serializers.Serializer):

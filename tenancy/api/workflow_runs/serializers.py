@@ -1,12 +1,13 @@
 from rest_framework import serializers
 
+from core.fields import StrictCharField
 from tenancy.models import ApiKey
 
 
 class ApiKeyOutput(serializers.ModelSerializer):
     """Metadata only: the raw key is shown once at creation and its hash never leaves the database."""
 
-    owner = serializers.CharField(source="user.username")
+    owner = StrictCharField(source="user.username")
 
     class Meta:
         model = ApiKey
