@@ -23,7 +23,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # other is stopped and make fails with that one's status.
 define RUN_BOTH
 $(BIN)/python manage.py qcluster & worker=$$!
-$(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - & web=$$!
+$(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - --no-control-socket & web=$$!
 stop() { trap "" INT TERM HUP; kill -TERM "$$web" "$$worker" 2>/dev/null; wait "$$web" "$$worker"; exit 0; }
 trap stop INT TERM HUP
 wait -n "$$web" "$$worker"; status=$$?

@@ -83,7 +83,7 @@ def action_describe(action: dict) -> str:
         ),
         "request_approval": lambda: f"Would request an approval: {config.get('title')}",
         "append_event": lambda: (
-            f"Would append a {config.get('type', 'action')} event to run {config.get('run_id')}"
+            f"Would append an event of type {config.get('type', 'action')} to run {config.get('run_id')}"
         ),
     }[action["type"]]()
 

@@ -122,7 +122,7 @@ def test_a_dry_run_lists_what_would_happen_and_does_nothing(keyed_client, captur
         "Dry run: nothing is executed",
         "Conditions met",
         "Would e-mail ops@example.com: Hi",
-        "Would append a action event to run ops-log",
+        "Would append an event of type action to run ops-log",
     ]
     assert mail.outbox == [] and not RunEvent.objects.exists()
 
