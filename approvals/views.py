@@ -7,12 +7,22 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from approvals.errors import DuplicateApproval, NoPendingApproval, SelfApprovalForbidden
 from approvals.models import Approval, ApprovalKind, ApprovalStatus, DecidedVia
-from approvals.selectors import RISK_RANK, InboxFilters, approvals_visible, inbox
+from approvals.selectors import (
+    COUNTDOWN_AMBER,
+    COUNTDOWN_RED,
+    RISK_RANK,
+    InboxFilters,
+    approval_subject,
+    approvals_visible,
+    expiry_urgency,
+    inbox,
+)
 from approvals.services import approval_expire, approval_resolve
 from core.errors import DomainError
 from governance.policy import policy_settings
@@ -49,6 +59,22 @@ def _decision_context(request) -> dict:
     }
 
 
+def _item_context() -> dict:
+    """What every shown approval's countdown needs: portal.js turns it amber and red at these."""
+    return {
+        "countdown_amber_seconds": int(COUNTDOWN_AMBER.total_seconds()),
+        "countdown_red_seconds": int(COUNTDOWN_RED.total_seconds()),
+    }
+
+
+def _describe(approval: Approval, *, can_read_runs: bool, recent: list) -> None:
+    """Adds what the item templates show besides the row: the recent journal, what the decision is
+    about and how soon it expires."""
+    approval.recent = recent
+    approval.subject = approval_subject(approval=approval, can_read_runs=can_read_runs)
+    approval.urgency = expiry_urgency(expires_at=approval.expires_at, now=timezone.now())
+
+
 def _inbox_context(request) -> dict:
     caller = request.portal
     filters = _filters(request)
@@ -59,13 +85,14 @@ def _inbox_context(request) -> dict:
         team_categories=caller.team_categories,
     )
     page = Paginator(approvals, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    can_read_runs = caller.can("runs:read")
     journals = (
         recent_events(tenant=caller.tenant, run_pks={a.run_id for a in page}, per_run=RECENT_EVENTS_IN_LIST)
-        if caller.can("runs:read")
+        if can_read_runs
         else {}
     )
     for approval in page:
-        approval.recent = journals.get(approval.run_id, [])
+        _describe(approval, can_read_runs=can_read_runs, recent=journals.get(approval.run_id, []))
     query = request.GET.urlencode()
     return {
         "nav": "inbox",
@@ -77,6 +104,7 @@ def _inbox_context(request) -> dict:
         "poll_seconds": settings.OPSGATE_PORTAL_POLL_SECONDS,
         "back": reverse("portal:inbox") + (f"?{query}" if query else ""),  # where a decision returns
         **_decision_context(request),
+        **_item_context(),
     }
 
 
@@ -100,15 +128,19 @@ def approval_page(request, pk: int):
     approval = get_object_or_404(
         approvals_visible(tenant=caller.tenant, categories=caller.categories).select_related("run"), pk=pk
     )
-    approval.recent = (
+    can_read_runs = caller.can("runs:read")
+    recent = (
         recent_events(tenant=caller.tenant, run_pks=[approval.run_id], per_run=RECENT_EVENTS_ON_PAGE).get(
             approval.run_id, []
         )
-        if caller.can("runs:read")
+        if can_read_runs
         else []
     )
+    _describe(approval, can_read_runs=can_read_runs, recent=recent)
     context = {"nav": "inbox", "approval": approval, "back": request.get_full_path()}
-    return render(request, "portal/approval.html", {**context, **_decision_context(request)})
+    return render(
+        request, "portal/approval.html", {**context, **_decision_context(request), **_item_context()}
+    )
 
 
 def _already_decided(approval: Approval) -> str:

@@ -17,16 +17,36 @@
     return m + "m " + (s % 60) + "s";
   }
 
+  // Amber under an hour, red under ten minutes: the thresholds come from the page (the server
+  // renders the first state with the same ones), and the flag word says it without colour.
+  var URGENCY_FLAGS = { amber: "Soon", red: "Urgent" };
+
+  function urgency(el, left) {
+    var amber = parseInt(el.getAttribute("data-amber-seconds") || "3600", 10) * 1000;
+    var red = parseInt(el.getAttribute("data-red-seconds") || "600", 10) * 1000;
+    if (left <= 0) return "expired";
+    if (left < red) return "red";
+    return left < amber ? "amber" : "";
+  }
+
+  function showUrgency(el, level) {
+    ["amber", "red", "expired"].forEach(function (name) {
+      el.classList.toggle("countdown-" + name, level === name);
+    });
+    el.setAttribute("data-urgency", level || "none");
+  }
+
   function tickCountdowns() {
     document.querySelectorAll("[data-expires]").forEach(function (el) {
       var left = new Date(el.getAttribute("data-expires")) - new Date();
-      if (left > 0) {
-        el.textContent = "expires in " + remaining(left);
-        el.classList.toggle("soon", left < 15 * 60 * 1000);
+      var level = urgency(el, left);
+      showUrgency(el, level);
+      if (level !== "expired") {
+        var flag = URGENCY_FLAGS[level];
+        el.textContent = (flag ? flag + ": " : "") + "expires in " + remaining(left);
         return;
       }
       el.textContent = "expired";
-      el.classList.add("soon");
       var item = el.closest("[data-approval]");
       if (item) item.querySelectorAll(".decide button").forEach(function (b) { b.disabled = true; });
     });
@@ -59,7 +79,7 @@
     });
   }
 
-  // Which "Payload"/"Recent journal" sections are open, so a refresh keeps them open.
+  // Which "Raw event"/"Recent journal" sections are open, so a refresh keeps them open.
   function openSections(container) {
     var open = [];
     container.querySelectorAll("[data-approval] details[open]").forEach(function (section) {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from playwright.sync_api import expect
@@ -180,3 +182,71 @@ def test_a_rule_page_dry_run_shows_what_would_happen(portal, new_page, tenant):
     expect(page.locator(".msg-info")).to_contain_text("Nothing was executed")
     expect(page.get_by_text("Dry run: nothing is executed")).to_be_visible()
     assert rule.executions.get().execution_context["dry_run"] is True
+
+
+def test_the_countdown_turns_amber_under_an_hour_and_red_under_ten_minutes(portal, new_page, tenant):
+    """The inbox renders each countdown's urgency; on a page left open, portal.js moves it on
+    (the approval page does not poll, so the change to red is the script's own)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.portal.helpers import ask
+
+    operator = member(tenant=tenant, role="operator")
+    now = timezone.now()
+    ask(tenant, "run_later", title="Later one", expires_at=now + timedelta(hours=3))
+    ask(tenant, "run_soon", title="Soon one", expires_at=now + timedelta(minutes=30))
+    ask(tenant, "run_urgent", title="Urgent one", expires_at=now + timedelta(minutes=5))
+    edge = ask(tenant, "run_edge", title="Edge one", expires_at=now + timedelta(minutes=10, seconds=8))
+    page = new_page()
+    sign_in(page, portal, operator.username)
+    later = page.locator("li.item", has_text="Later one").locator(".countdown")
+    soon = page.locator("li.item", has_text="Soon one").locator(".countdown")
+    urgent = page.locator("li.item", has_text="Urgent one").locator(".countdown")
+    expect(later).to_have_text(re.compile(r"^expires in 2h 5\dm$"))
+    expect(later).to_have_attribute("data-urgency", "none")
+    expect(soon).to_have_text(re.compile(r"^Soon: expires in 2\dm \d+s$"))
+    expect(soon).to_have_class("countdown countdown-amber")
+    expect(urgent).to_have_text(re.compile(r"^Urgent: expires in 4m \d+s$"))
+    expect(urgent).to_have_class("countdown countdown-red")
+    colours = [c.evaluate("el => getComputedStyle(el).backgroundColor") for c in (later, soon, urgent)]
+    assert len(set(colours)) == 3, colours  # none, amber and red look different too
+    screenshot(page, "inbox-countdowns")
+
+    page.goto(f"{portal}/portal/approvals/{edge.pk}")
+    countdown = page.locator(".countdown")
+    expect(countdown).to_have_class("countdown countdown-amber")
+    expect(countdown).to_have_text(re.compile(r"^Soon: expires in 10m \d+s$"))
+    expect(countdown).to_have_class("countdown countdown-red", timeout=15_000)
+    expect(countdown).to_have_text(re.compile(r"^Urgent: expires in 9m \d+s$"))
+    expect(countdown).to_have_attribute("data-urgency", "red")
+
+
+def test_the_runs_list_stacks_its_columns_on_a_phone(portal, new_page, tenant, agent):
+    operator = member(tenant=tenant, role="operator")
+    request_approval(portal, agent, "run_phone_list_with_a_rather_long_identifier", "evt_list")
+    page = new_page(viewport={"width": 360, "height": 740})
+    sign_in(page, portal, operator.username)
+    page.goto(f"{portal}/portal/runs")
+    wrap = page.locator(".table-wrap")
+    hidden = wrap.evaluate("el => el.scrollWidth - el.clientWidth")
+    if hidden > 0:
+        screenshot(page, "runs-overflow")
+    assert hidden <= 0, f"the runs list hides {hidden}px to scroll sideways at 360px (see runs-overflow.png)"
+    row = page.locator("tbody tr").first
+    for label in ("Run", "Status", "Kind", "Workflow", "Started", "Events"):
+        cell = row.locator(f'td[data-label="{label}"]')
+        box = cell.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360, (label, box)
+        shown = cell.evaluate("el => getComputedStyle(el, '::before').content")
+        assert shown == f'"{label}"', (label, shown)
+    expect(row.locator('td[data-label="Events"]')).to_have_text("2")
+    screenshot(page, "runs-phone")
+
+    wide = new_page(viewport={"width": 1024, "height": 740})
+    sign_in(wide, portal, operator.username)
+    wide.goto(f"{portal}/portal/runs")
+    expect(wide.get_by_role("columnheader", name="Events")).to_be_visible()
+    assert wide.locator("td").first.evaluate("el => getComputedStyle(el).display") == "table-cell"
+    assert wide.locator("td").first.evaluate("el => getComputedStyle(el, '::before').content") == "none"
