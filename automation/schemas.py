@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
 
-from automation.webhook_secrets import actions_seal
+from automation.webhook_secrets import actions_problems
 from core.conditions import OPERATORS, path_problem, regex_problem
 from core.errors import ErrorDetail
 
@@ -174,7 +174,8 @@ class EmailAction(Strict):
 
 class Authentication(Strict):
     """``credentials`` are sealed when the rule is saved (``automation.webhook_secrets``);
-    ``credential_name`` names a tenant credential holding the secret instead."""
+    ``credential_name`` names a tenant credential holding the secret instead. Either needs the
+    webhook's URL to have its origin written out (no template before the path)."""
 
     type: Literal["none", "basic", "bearer", "api_key"]
     credentials: dict[str, str] | None = None
@@ -319,8 +320,9 @@ def _nested_problems(rule: RuleFields) -> list[ErrorDetail]:
 
 
 def rule_validate(data: Any, *, stored_actions: list[dict] = ()) -> tuple[dict | None, list[ErrorDetail]]:
-    """``(the rule's fields with defaults filled in, [])`` or ``(None, problems)``. Webhook secrets
-    come back sealed; a masked one keeps its value from ``stored_actions`` (the rule being edited)."""
+    """``(the rule's fields with defaults filled in, [])`` or ``(None, problems)``. A masked webhook
+    secret must have a value to keep in ``stored_actions`` (the rule being edited); the services
+    that store the rule seal the secrets (``automation.webhook_secrets.actions_seal``)."""
     if not isinstance(data, dict):
         return None, [ErrorDetail("", "Expected object", "invalid_type", "invalid_type")]
     try:
@@ -341,10 +343,10 @@ def rule_validate(data: Any, *, stored_actions: list[dict] = ()) -> tuple[dict |
     ):
         if fields[name] is None:
             fields[name] = empty
-    actions, problems = actions_seal(fields["actions"], stored_actions)
+    problems = actions_problems(fields["actions"], stored_actions)
     if problems:
         return None, problems
-    fields["actions"] = sorted(actions, key=lambda action: action["order"])
+    fields["actions"] = sorted(fields["actions"], key=lambda action: action["order"])
     return fields, []
 
 

@@ -24,7 +24,7 @@ from django_q.tasks import async_task
 from automation.actions import ActionContext, ActionFailed, action_describe, action_execute
 from automation.models import AutomationExecution, AutomationRule, ExecutionStatus, RuleStatus, TriggerType
 from automation.schemas import time_trigger
-from automation.webhook_secrets import actions_public, actions_seal_or_raise
+from automation.webhook_secrets import actions_public, actions_seal
 from core.conditions import condition_evaluate, value_at
 from core.errors import Conflict, DomainError, NotFound
 from governance.audit import audit_record
@@ -67,14 +67,15 @@ def _actor(user) -> str:
 
 
 def rule_create(*, tenant: Tenant, fields: dict, user=None) -> tuple[AutomationRule, str | None]:
-    """A validated rule (``automation.schemas.rule_validate``); returns the webhook secret once."""
+    """A validated rule (``automation.schemas.rule_validate``), its webhook secrets sealed here;
+    returns the inbound webhook's token once."""
     with transaction.atomic():
         rule = AutomationRule(
             tenant=tenant, created_by=user if getattr(user, "is_authenticated", False) else None
         )
         for name, value in fields.items():
             setattr(rule, name, value)
-        rule.actions = actions_seal_or_raise(rule.actions)
+        rule.actions = actions_seal(rule.actions)
         secret = _webhook_token_set(rule)
         rule.save()
         schedule_sync(rule)
@@ -88,7 +89,7 @@ def rule_update(*, rule: AutomationRule, fields: dict, user=None) -> tuple[Autom
     with transaction.atomic():
         locked = AutomationRule.objects.select_for_update().get(pk=rule.pk)
         if "actions" in fields:
-            fields = {**fields, "actions": actions_seal_or_raise(fields["actions"], locked.actions)}
+            fields = {**fields, "actions": actions_seal(fields["actions"], locked.actions)}
         changes = {
             name: _audited(name, getattr(locked, name), value)
             for name, value in fields.items()
@@ -114,12 +115,14 @@ def _audited(name: str, before, after) -> list:
 
 
 def rule_error_record(*, rule_id, error: Exception | str) -> None:
-    """A rule could not be evaluated: say why on the rule (its page, the admin) and in the log.
-    Called outside the transaction that met the failure, so nothing it does can undo that one."""
-    message = error if isinstance(error, str) else _error_text(error)
+    """A rule could not be evaluated: say why on the rule (its page, the admin) and in the log;
+    ``last_error_at`` is when it first failed so. Called outside the transaction that met the
+    failure, so nothing it does can undo that one."""
+    message = (error if isinstance(error, str) else _error_text(error))[:RULE_ERROR_MAX]
     logger.warning("automation rule %s failed: %s", rule_id, message)
-    AutomationRule.objects.filter(pk=rule_id).update(
-        last_error=message[:RULE_ERROR_MAX], last_error_at=timezone.now()
+    # A broken event rule fails on every matching event: the same error is not written again.
+    AutomationRule.objects.filter(pk=rule_id).exclude(last_error=message).update(
+        last_error=message, last_error_at=timezone.now()
     )
 
 

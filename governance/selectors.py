@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from core.tenant_scope import for_tenant
+from governance.crypto import decrypt
 from governance.errors import CredentialNotFound
 from governance.models import Credential, KillSwitch
 from tenancy.models import Tenant
@@ -28,3 +29,9 @@ def credential_get(*, tenant: Tenant, name: str) -> Credential:
     if credential is None:
         raise CredentialNotFound(f"Credential '{name}' not found")
     return credential
+
+
+def credential_value(*, tenant: Tenant, name: str) -> str:
+    """The clear value, for the code that sends it (an automation webhook). Raises
+    ``CredentialNotFound``, or ``InvalidToken`` when no configured key opens it."""
+    return decrypt(credential_get(tenant=tenant, name=name).value_encrypted)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import IntegrityError, transaction
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
+from core.tenant_scope import across_tenants
 from governance.crypto import encrypt, reencrypt
 from governance.errors import CredentialExists
 from governance.models import Credential
@@ -45,19 +49,51 @@ def credential_delete(*, credential: Credential) -> None:
     credential.delete()
 
 
-def credentials_rotate(*, batch: int = 200, progress=None) -> int:
-    """Re-encrypts every credential under the newest key, a batch per transaction; returns how many."""
-    done, last_pk = 0, 0
+def rows_reencrypt(
+    rows: QuerySet,
+    reencrypt_row: Callable[[Model], int],
+    *,
+    fields: list[str],
+    batch: int = 200,
+    progress: Callable[[int], object] | None = None,
+) -> int:
+    """Key rotation's loop, for every app that keeps tokens under ``governance.crypto``'s keys.
+
+    ``reencrypt_row(row)`` re-encrypts one row's tokens in place and says how many; the rows with
+    any are saved (``fields``). One batch per transaction, its rows locked, so a long rotation holds
+    no lock for long and a failure keeps the batches already done. Returns the number of tokens.
+    """
+    done, last_pk = 0, None
     while True:
         with transaction.atomic():
-            rows = list(Credential.objects.select_for_update().filter(pk__gt=last_pk).order_by("pk")[:batch])
-            for credential in rows:
-                credential.value_encrypted = reencrypt(credential.value_encrypted)
-                credential.rotated_at = timezone.now()
-            Credential.objects.bulk_update(rows, ["value_encrypted", "rotated_at"])
-        if not rows:
+            page = rows.select_for_update().order_by("pk")
+            if last_pk is not None:
+                page = page.filter(pk__gt=last_pk)
+            page = list(page[:batch])
+            counts = [reencrypt_row(row) for row in page]
+            changed = [row for row, count in zip(page, counts, strict=True) if count]
+            rows.model._default_manager.bulk_update(changed, fields)
+        if not page:
             return done
-        done += len(rows)
-        last_pk = rows[-1].pk
+        done += sum(counts)
+        last_pk = page[-1].pk
         if progress:
             progress(done)
+
+
+def _credential_reencrypt(credential: Credential) -> int:
+    credential.value_encrypted = reencrypt(credential.value_encrypted)
+    credential.rotated_at = timezone.now()
+    return 1
+
+
+def credentials_rotate(*, batch: int = 200, progress=None) -> int:
+    """Re-encrypts every credential under the newest key, a batch per transaction; returns how many."""
+    credentials = across_tenants(Credential, reason="key rotation: every tenant's credentials")
+    return rows_reencrypt(
+        credentials,
+        _credential_reencrypt,
+        fields=["value_encrypted", "rotated_at"],
+        batch=batch,
+        progress=progress,
+    )

@@ -16,8 +16,10 @@ from tests.factories import TenantFactory
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("approvals", "automation", "core", "governance", "runs", "tenancy")
 # Modules whose every read of a tenant-owned model goes through the helper: the selectors (the
-# reads behind every page and endpoint) and the background tasks (no request, so no tenant).
+# reads behind every page and endpoint), the background tasks (no request, so no tenant), and the
+# modules that open secrets for them.
 SCANNED = ("selectors.py", "tasks.py")
+SCANNED_PATHS = ("automation/webhook_secrets.py",)
 WRITES = {"create", "bulk_create", "get_or_create", "update_or_create"}
 
 # Every deliberate read across tenants, by module and reason: a new one is added here on review.
@@ -25,6 +27,8 @@ CROSS_TENANT_REVIEWED = {
     ("approvals/tasks.py", "expiry sweep: every tenant's overdue approvals"),
     ("automation/api/views.py", "inbound webhook: the token decides"),
     ("automation/tasks.py", "a queued trigger task names its rule"),
+    ("automation/webhook_secrets.py", "key rotation: every tenant's webhook secrets"),
+    ("governance/services.py", "key rotation: every tenant's credentials"),
     ("runs/engine/runner.py", "stalled-run sweep"),
 }
 
@@ -125,8 +129,13 @@ def test_the_tenant_owned_models_are_found_by_their_tenant_key():
 # -- the code base ---------------------------------------------------------------------------------
 
 
+def scanned(path: Path) -> bool:
+    return path.name in SCANNED or str(path.relative_to(ROOT)) in SCANNED_PATHS
+
+
 def test_selectors_and_tasks_read_tenant_rows_only_through_the_helper():
-    offending = [line for path in app_modules() if path.name in SCANNED for line in unscoped_reads(path)]
+    assert all((ROOT / name).is_file() for name in SCANNED_PATHS)
+    offending = [line for path in app_modules() if scanned(path) for line in unscoped_reads(path)]
     assert not offending, "Use for_tenant(...) or across_tenants(..., reason=...):\n" + "\n".join(offending)
 
 

@@ -2,8 +2,9 @@
 
 The node and edge shapes are the origin's (``@automateos/workflow-schema``); the rules that its
 UI only suggested are enforced here: one start node, unique ids, existing endpoints, no cycle,
-everything reachable from start, a valid config per node type, and credentials used only where a
-secret belongs (see ``runs.engine.nodes.credentials_allowed``).
+everything reachable from start, a valid config per node type, credentials used only where a
+secret belongs (see ``runs.engine.nodes.credentials_allowed``) and sent only to an origin written
+out in the URL (``runs.engine.nodes.config_problems``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from runs.engine.events import RUN_MARKERS
-from runs.engine.nodes import CONFIGS, CREDENTIAL_PLACES, credentials_allowed
+from runs.engine.nodes import CONFIGS, CREDENTIAL_PLACES, config_problems, credentials_allowed
 from runs.engine.templates import dotted, references_credentials, template_strings
 from runs.journal.schema import ID_MAX
 
@@ -132,6 +133,7 @@ def graph_problems(graph: Any) -> list[str]:
         except ValidationError as exc:
             problems.extend(_config_problem(node.id, e) for e in exc.errors(include_url=False))
         problems.extend(_credential_problems(node.id, node.type, node.data.config or {}))
+        problems.extend(f"Node '{node.id}' {p}" for p in config_problems(node.type, node.data.config or {}))
     successors: dict[str, list[str]] = defaultdict(list)
     edge_ids: set[str] = set()
     for edge in parsed.edges:

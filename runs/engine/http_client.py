@@ -30,6 +30,7 @@ import httpx
 from django.conf import settings
 
 from runs.engine.egress import egress_check
+from runs.engine.origins import origin
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _ORIGIN_CREDENTIALS = ("authorization", "proxy-authorization", "cookie")  # dropped leaving the origin
@@ -222,7 +223,7 @@ class _Call:
                 method, body = "GET", None
                 for name in _BODY_HEADERS:
                     headers.pop(name, None)
-            if _origin(target) != _origin(url):
+            if origin(target) != origin(url):
                 for name in self.origin_bound:
                     headers.pop(name, None)
                 if body is not None and self.secret_body:
@@ -298,10 +299,6 @@ class _Call:
             if time.monotonic() > self.deadline:
                 raise _Retryable(f"Request to {url} timed out after {self.timeout_seconds}s")
         return b"".join(chunks), False
-
-
-def _origin(url: httpx.URL) -> tuple[str, bytes, int | None]:
-    return url.scheme, url.raw_host.lower(), url.port  # httpx normalises default ports to None
 
 
 def _reason(exc: Exception) -> str:

@@ -28,6 +28,7 @@ from django_q.models import Schedule
 from django_q.tasks import async_task, schedule
 from pydantic import ValidationError
 
+from core.json_values import storable
 from core.tenant_scope import across_tenants
 from runs.engine.events import details_text, engine_event
 from runs.engine.nodes import CREDENTIAL_PLACES, NODE_TYPES, credentials_allowed
@@ -233,6 +234,7 @@ def _execute(work: Work) -> Outcome:
         credentials=work.credentials,
         requested_by=requested_by,
         now=timezone.now(),
+        raw_config=raw,
     )
     try:
         rendered = render_config(
@@ -320,17 +322,6 @@ def _record(work: Work, outcome: Outcome, token: str) -> None:
         )
         steps = {s.node_id: s for s in run.steps.select_for_update()}
         _run_fail(run, steps, error or message, None)
-
-
-def storable(value: Any) -> Any:
-    """``value`` without what the database refuses in JSON text (NUL becomes U+FFFD)."""
-    if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
-    if isinstance(value, dict):
-        return {storable(k): storable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [storable(item) for item in value]
-    return value
 
 
 def _requester(run: Run) -> str:

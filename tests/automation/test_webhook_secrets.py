@@ -1,5 +1,5 @@
 """Webhook-action secrets: encrypted at rest, masked in every read (API, portal, admin, audit,
-executions), kept by a masked value only for the same action and origin, and still sent."""
+executions), kept by a masked value only for the same action and URL, and still sent."""
 
 import base64
 import importlib
@@ -110,12 +110,12 @@ def test_a_masked_value_keeps_the_stored_secret_through_api_and_admin_edits(
     rule_id = create(keyed_client, bearer(f"{peer.url}/hook"))["rule_id"]
     read = keyed_client.get(f"{RULES}/{rule_id}").json()["data"]
     changed = read["actions"]
-    changed[0]["config"]["url"] = f"{peer.url}/other-path"  # the same origin
+    changed[0]["config"]["method"] = "PUT"  # the same URL
     updated = keyed_client.put(f"{RULES}/{rule_id}", {"actions": changed}, format="json")
     assert updated.status_code == 200, updated.json()
     assert keyed_client.put(f"{RULES}/{rule_id}", {"priority": "high"}, format="json").status_code == 200
     run(keyed_client, rule_id, capture)
-    assert peer.requests[-1]["path"] == "/other-path"
+    assert (peer.requests[-1]["method"], peer.requests[-1]["path"]) == ("PUT", "/hook")
     assert peer.requests[-1]["headers"]["Authorization"] == f"Bearer {TOKEN}"
     assert TOKEN not in stored_text(rule_id)
     for entry in AuditEntry.objects.filter(action="rule.update"):
@@ -135,7 +135,7 @@ def test_a_masked_value_does_not_follow_the_url_to_another_origin(keyed_client, 
         {
             "path": ["actions", 0, "config", "authentication", "credentials", "token"],
             "message": "is masked: send the secret itself (a masked value keeps the stored secret only for "
-            "the same action and the same URL origin)",
+            "the same action and the same URL)",
             "code": "secret_masked",
         }
     ]
@@ -307,3 +307,65 @@ def test_an_api_key_header_is_not_sent_on_to_another_origin_by_a_redirect(keyed_
     (landed,) = elsewhere.requests
     assert first["headers"]["X-Hook-Key"] == "key-redirect-98765"
     assert "X-Hook-Key" not in landed["headers"] and landed["path"] == "/landed"
+
+
+@pytest.mark.django_db
+def test_webhook_secrets_of_every_tenant_are_rotated_a_batch_at_a_time(settings):
+    from cryptography.fernet import Fernet
+
+    from automation.schemas import rule_validate
+    from automation.services import rule_create
+    from automation.webhook_secrets import webhook_secrets_rotate
+    from governance import crypto
+    from tests.automation.conftest import append_action
+    from tests.factories import TenantFactory
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.OPSGATE_ENCRYPTION_KEYS = [old]
+    crypto._multifernet.cache_clear()
+    try:
+        bodies = [
+            [
+                bearer("https://a.example.com/x", token="tok-a"),
+                bearer("https://b.example.com/x", "tok-b", order=2),
+            ],
+            [append_action()],  # nothing sealed: left as it is
+            [bearer("https://c.example.com/x", token="tok-c")],
+        ]
+        rules = []
+        for actions in bodies:
+            fields, problems = rule_validate(rule_body(actions=actions))
+            assert problems == []
+            rules.append(rule_create(tenant=TenantFactory(), fields=fields)[0])
+        plain = stored_text(rules[1].pk)
+        settings.OPSGATE_ENCRYPTION_KEYS = [new, old]
+        crypto._multifernet.cache_clear()
+        assert webhook_secrets_rotate(batch=1) == 3
+        settings.OPSGATE_ENCRYPTION_KEYS = [new]
+        crypto._multifernet.cache_clear()
+        tokens = [
+            json.loads(decrypt(action["config"]["authentication"]["credentials_encrypted"]))["token"]
+            for rule in AutomationRule.objects.order_by("pk")
+            for action in rule.actions
+            if action["type"] == "webhook_call"
+        ]
+        assert sorted(tokens) == ["tok-a", "tok-b", "tok-c"]
+        assert stored_text(rules[1].pk) == plain
+    finally:
+        crypto._multifernet.cache_clear()
+
+
+@pytest.mark.django_db
+def test_a_mask_over_a_token_no_key_opens_is_refused_in_words(keyed_client, peer):
+    """Validation cannot see it (it opens no secret); the service that seals answers the same 400."""
+    rule_id = create(keyed_client, bearer(f"{peer.url}/hook"))["rule_id"]
+    rule = AutomationRule.objects.get(pk=rule_id)
+    rule.actions[0]["config"]["authentication"]["credentials_encrypted"] = "gAAAAAnot-a-token"
+    AutomationRule.objects.filter(pk=rule_id).update(actions=rule.actions)
+    before = stored_text(rule_id)
+    actions = keyed_client.get(f"{RULES}/{rule_id}").json()["data"]["actions"]
+    response = keyed_client.put(f"{RULES}/{rule_id}", {"actions": actions, "name": "Renamed"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "Validation failed"
+    assert [d["code"] for d in response.json()["error"]["details"]] == ["secret_masked"]
+    assert stored_text(rule_id) == before and AutomationRule.objects.get(pk=rule_id).name != "Renamed"

@@ -188,3 +188,27 @@ def test_the_admin_sets_a_value_but_never_shows_it(admin_client, tenant):
     page = admin_client.get(f"/admin/governance/credential/{credential.pk}/change/").content.decode()
     assert SECRET not in page and credential.value_encrypted not in page
     assert "••••CRET" in page
+
+
+@pytest.mark.django_db
+def test_rotation_walks_every_tenant_a_batch_at_a_time(settings):
+    from governance.services import credential_create, credentials_rotate
+    from tests.factories import TenantFactory
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.OPSGATE_ENCRYPTION_KEYS = [old]
+    crypto._multifernet.cache_clear()
+    try:
+        for tenant, name in [(TenantFactory(), "a"), (TenantFactory(), "b"), (TenantFactory(), "c")]:
+            credential_create(tenant=tenant, name=name, value=f"value-{name}")
+        settings.OPSGATE_ENCRYPTION_KEYS = [new, old]
+        crypto._multifernet.cache_clear()
+        seen = []
+        assert credentials_rotate(batch=2, progress=seen.append) == 3
+        assert seen == [2, 3]
+        settings.OPSGATE_ENCRYPTION_KEYS = [new]
+        crypto._multifernet.cache_clear()
+        values = sorted(crypto.decrypt(c.value_encrypted) for c in Credential.objects.all())
+        assert values == ["value-a", "value-b", "value-c"]
+    finally:
+        crypto._multifernet.cache_clear()

@@ -1,7 +1,5 @@
 from rest_framework import serializers
 
-from core.fields import StrictCharField
-
 
 class WorkerOutput(serializers.Serializer):
     state = serializers.ChoiceField(choices=["running", "stopped", "unknown"])
@@ -12,11 +10,11 @@ class WorkerOutput(serializers.Serializer):
 class HealthOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=["healthy", "degraded", "unhealthy"])
     timestamp = serializers.DateTimeField()
-    database_identity = StrictCharField()
-    database = StrictCharField()
-    qdrant = StrictCharField()
+    database_identity = serializers.CharField()
+    database = serializers.CharField()
+    qdrant = serializers.CharField()
     kill_switches = serializers.DictField(child=serializers.BooleanField())
-    version = StrictCharField()
-    service = StrictCharField()
-    component = StrictCharField()
+    version = serializers.CharField()
+    service = serializers.CharField()
+    component = serializers.CharField()
     worker = WorkerOutput(help_text="The django-q2 cluster (our addition).")

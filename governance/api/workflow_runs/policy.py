@@ -5,7 +5,6 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from core.api import WorkflowRunsApi
-from core.fields import StrictCharField
 from core.schema import UniqueListField
 from governance.models import RISK_LEVELS, OnDeny, PolicyMode
 from governance.policies import policy_update, policy_view
@@ -31,7 +30,7 @@ class PolicyInput(serializers.Serializer):
 
 class PolicyOutput(PolicyInput):
     updated_at = serializers.DateTimeField(allow_null=True)
-    updated_by = StrictCharField(allow_null=True)
+    updated_by = serializers.CharField(allow_null=True)
 
 
 class PolicyApi(WorkflowRunsApi):

@@ -5,7 +5,6 @@ from typing import Annotated
 from pydantic import Field, RootModel
 from rest_framework import serializers
 
-from core.fields import StrictCharField
 from runs.journal.schema import Event
 
 BATCH_LIMIT = 500
@@ -16,40 +15,40 @@ class EventBatch(RootModel[Annotated[list[Event], Field(min_length=1, max_length
 
 
 class AcceptedOutput(serializers.Serializer):
-    status = StrictCharField()
-    event_id = StrictCharField()
+    status = serializers.CharField()
+    event_id = serializers.CharField()
     integrity_warning = serializers.BooleanField()
 
 
 class BatchAcceptedOutput(serializers.Serializer):
-    status = StrictCharField()
+    status = serializers.CharField()
     accepted = serializers.IntegerField()
     events = AcceptedOutput(many=True)
 
 
 class StoredEventOutput(serializers.Serializer):
-    id = StrictCharField()
-    timestamp = StrictCharField()
-    run_id = StrictCharField()
+    id = serializers.CharField()
+    timestamp = serializers.CharField()
+    run_id = serializers.CharField()
     payload = serializers.JSONField()
     integrity_warning = serializers.BooleanField()
 
 
 class RunEventsOutput(serializers.Serializer):
-    run_id = StrictCharField()
+    run_id = serializers.CharField()
     event_count = serializers.IntegerField()
     events = StoredEventOutput(many=True)
 
 
 class PendingContextOutput(serializers.Serializer):
-    event_id = StrictCharField()
-    requested_by = StrictCharField(allow_null=True)
-    requested_at = StrictCharField()
-    reason = StrictCharField(allow_null=True)
+    event_id = serializers.CharField()
+    requested_by = serializers.CharField(allow_null=True)
+    requested_at = serializers.CharField()
+    reason = serializers.CharField(allow_null=True)
 
 
 class RunStatusOutput(serializers.Serializer):
-    run_id = StrictCharField()
+    run_id = serializers.CharField()
     status = serializers.ChoiceField(
         choices=["running", "paused", "approved", "rejected", "stopped", "expired", "completed"]
     )
@@ -57,13 +56,13 @@ class RunStatusOutput(serializers.Serializer):
 
 
 class JournalOutput(serializers.Serializer):
-    run_id = StrictCharField()
+    run_id = serializers.CharField()
     entry_count = serializers.IntegerField()
     entries = serializers.ListField(child=serializers.JSONField())
 
 
 class VerifyOutput(serializers.Serializer):
-    run_id = StrictCharField()
+    run_id = serializers.CharField()
     ok = serializers.BooleanField()
     events = serializers.IntegerField()
     first_break = serializers.JSONField(allow_null=True)

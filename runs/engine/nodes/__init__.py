@@ -2,7 +2,9 @@
 
 A module may also define ``credentials_allowed(config, path)``: which of its config's templates may
 use ``{{ credentials.<name> }}``. A module without it allows none (``transform``, ``approval``,
-``condition``: what they produce is recorded, so a secret there would be written down).
+``condition``: what they produce is recorded, so a secret there would be written down); and
+``config_problems(config)``: what its ``Config`` cannot check alone (``http``: credentials sent to a
+templated origin).
 """
 
 from runs.engine.nodes import approval, condition, delay, http, start, transform
@@ -21,6 +23,14 @@ CREDENTIAL_PLACES = (  # completes "<where> uses credentials, ..."
     "which only an http node's auth and header values may use "
     f"(also its url, body and json_body when {http.CREDENTIALS_OPT_IN} is true)"
 )
+
+
+def config_problems(node_type: str, config: dict) -> list[str]:
+    """What a module's ``config_problems(config)`` finds beyond its ``Config``'s shape (each phrased
+    to follow "Node '<id>' "); none for a module without it."""
+    module = NODE_TYPES.get(node_type)
+    check = getattr(module, "config_problems", None)
+    return check(config) if check and isinstance(config, dict) else []
 
 
 def credentials_allowed(node_type: str, config: dict, path: Path) -> bool:

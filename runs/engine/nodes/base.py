@@ -28,6 +28,7 @@ class NodeContext:
     now: datetime
     # config path -> rendered text, for each template that used credentials (a secret as a whole)
     secret_fields: dict[tuple[str | int, ...], str] = field(default_factory=dict)
+    raw_config: dict = field(default_factory=dict)  # as saved, templates unrendered
 
     @property
     def secrets(self) -> list[str]:

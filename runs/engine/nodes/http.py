@@ -15,7 +15,8 @@ from pydantic_core import PydanticCustomError
 from runs.engine.egress import EgressRefused
 from runs.engine.http_client import HttpCallFailed, http_call, url_problem
 from runs.engine.nodes.base import NodeConfig, NodeContext, Outcome
-from runs.engine.templates import Path, is_template, mask_secrets
+from runs.engine.origins import credentials_origin_problem, origin_is_templated
+from runs.engine.templates import Path, is_template, mask_secrets, references_credentials, template_strings
 
 MAX_CALL_SECONDS = 240  # a worker task may run 300 s (django-q2's timeout); one call must fit well inside
 CREDENTIALS_OPT_IN = "allow_credentials_in_url_and_body"
@@ -43,6 +44,11 @@ class Config(NodeConfig):
     them too (an API that wants its key in the query string, a token request that posts a client
     secret). Those values are masked as a whole as well (so the step's ``url`` reads ``••••``), and
     a body carrying a credential is not re-sent when a redirect leads to another origin.
+
+    A node that sends credentials needs its URL's origin written out (templates only from the path
+    on, see ``runs.engine.origins``): otherwise whoever supplies the run's input could choose the
+    host that receives them. The graph is refused, and a rendered URL whose origin differs from the
+    saved one fails the step before anything is sent.
     """
 
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
@@ -97,6 +103,33 @@ def credentials_allowed(config: dict, path: Path) -> bool:
     return config.get(CREDENTIALS_OPT_IN) is True and bool(path) and path[0] in _OPT_IN_FIELDS
 
 
+def sends_credentials(config: dict) -> bool:
+    """Whether a raw config sends a credential: ``auth``, or any template naming ``credentials``."""
+    return config.get("auth") is not None or any(
+        references_credentials(text) for _, text in template_strings(config)
+    )
+
+
+def config_problems(config: dict) -> list[str]:
+    """What ``Config`` cannot see: credentials sent to a URL whose origin a template chooses."""
+    url = config.get("url")
+    if isinstance(url, str) and origin_is_templated(url) and sends_credentials(config):
+        return [
+            "config.url chooses its scheme, host or port with a template, and the node sends "
+            "credentials: write the origin out (https://api.example.com/...); templates may follow "
+            "in the path and the query"
+        ]
+    return []
+
+
+def _origin_problem(config: Config, context: NodeContext) -> str | None:
+    """Why this call must not carry its credentials (the rendered URL left the saved origin)."""
+    if config.auth is None and not context.secret_fields:
+        return None
+    saved = context.raw_config.get("url")
+    return credentials_origin_problem(saved=saved if isinstance(saved, str) else "", sent=config.url)
+
+
 def _secrets(config: Config, context: NodeContext) -> list[str]:
     """What to mask in this node's output: a URL built from a credential also as the client spells it."""
     secrets = context.secrets
@@ -117,6 +150,8 @@ def _headers(config: Config, context: NodeContext) -> dict[str, str] | str:
 
 
 def execute(config: Config, context: NodeContext) -> Outcome:
+    if problem := _origin_problem(config, context):
+        return Outcome.failed(f"HTTP {config.method} request not sent", f"Credentials not sent: {problem}")
     headers = _headers(config, context)
     if isinstance(headers, str):
         return Outcome.failed(f"HTTP {config.method} request not sent", headers)

@@ -25,8 +25,8 @@ class LoginInput(serializers.Serializer):
 
 
 class TokenOutput(serializers.Serializer):
-    access_token = StrictCharField()
-    token_type = StrictCharField()
+    access_token = serializers.CharField()
+    token_type = serializers.CharField()
     expires_in = serializers.IntegerField(help_text="Lifetime in seconds (our addition).")
 
 
@@ -54,8 +54,8 @@ class UserOutput(serializers.ModelSerializer):
 
 class TenantRef(serializers.Serializer):
     id = serializers.UUIDField()
-    slug = StrictCharField()
-    name = StrictCharField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
 
 
 class MeOutput(UserOutput):
@@ -79,12 +79,12 @@ class MeOutput(UserOutput):
 
 
 class JwkOutput(serializers.Serializer):
-    kty = StrictCharField()
-    alg = StrictCharField()
-    use = StrictCharField()
-    kid = StrictCharField()
-    n = StrictCharField()
-    e = StrictCharField()
+    kty = serializers.CharField()
+    alg = serializers.CharField()
+    use = serializers.CharField()
+    kid = serializers.CharField()
+    n = serializers.CharField()
+    e = serializers.CharField()
 
 
 class JwksOutput(serializers.Serializer):

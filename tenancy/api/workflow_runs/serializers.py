@@ -1,13 +1,12 @@
 from rest_framework import serializers
 
-from core.fields import StrictCharField
 from tenancy.models import ApiKey
 
 
 class ApiKeyOutput(serializers.ModelSerializer):
     """Metadata only: the raw key is shown once at creation and its hash never leaves the database."""
 
-    owner = StrictCharField(source="user.username")
+    owner = serializers.CharField(source="user.username")
 
     class Meta:
         model = ApiKey
