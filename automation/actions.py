@@ -16,11 +16,20 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
 from automation.schemas import ACTIONS
-from automation.webhook_secrets import SEALED, WEBHOOK, SecretsUnreadable, webhook_credentials
+from automation.webhook_secrets import (
+    SEALED,
+    WEBHOOK,
+    SecretsUnreadable,
+    carries_credentials,
+    webhook_credentials,
+)
 from core.errors import DomainError
 from core.ids import new_ulid
+from core.json_values import storable
+from governance.errors import CredentialNotFound
 from runs.engine.egress import EgressRefused
 from runs.engine.http_client import HttpCallFailed, http_call
+from runs.engine.origins import credentials_origin_problem
 from runs.engine.templates import TemplateRenderError, mask_secrets, render
 from runs.journal.schema import event_parse, event_payload, utc_z
 
@@ -46,7 +55,8 @@ class ActionContext:
 
 def action_config(action: dict, context: ActionContext):
     """The action's validated config with its templates rendered. A webhook's credentials are
-    opened here, after rendering: a secret is sent as it was given, never read as a template."""
+    opened here, after rendering: a secret is sent as it was given, never read as a template, and
+    only to the origin its saved URL names (``ActionFailed`` if the rendered URL left it)."""
     config = action["config"]
     auth = config.get("authentication") if action["type"] == WEBHOOK else None
     if isinstance(auth, dict):
@@ -58,14 +68,19 @@ def action_config(action: dict, context: ActionContext):
         raise ActionFailed(exc.message) from None
     if isinstance(auth, dict):
         rendered["authentication"]["credentials"] = _credentials(auth, context)
-    return ACTIONS[action["type"]].model_validate(rendered)
+    validated = ACTIONS[action["type"]].model_validate(rendered)
+    if isinstance(auth, dict) and carries_credentials(auth):
+        problem = credentials_origin_problem(saved=str(config.get("url") or ""), sent=str(validated.url))
+        if problem:
+            raise ActionFailed(f"Credentials not sent: {problem}")
+    return validated
 
 
 def _credentials(auth: dict, context: ActionContext) -> dict[str, str]:
     try:
         return webhook_credentials(auth, tenant=context.rule.tenant)
-    except LookupError as exc:
-        raise ActionFailed(f"Credential not found: {exc.args[0]}") from None
+    except CredentialNotFound:
+        raise ActionFailed(f"Credential not found: {auth.get('credential_name')}") from None
     except SecretsUnreadable:
         raise ActionFailed(
             "The webhook's credentials open with none of the configured encryption keys: enter them again"
@@ -103,7 +118,7 @@ def _workflow_execution(config, context: ActionContext) -> dict:
             tenant=context.rule.tenant,
             user=context.rule.created_by,
             workflow=workflow,
-            input=config.input,
+            input=storable(config.input),  # rendered: a template may make a NUL
             gate=GateRequest(
                 risk_level=config.risk_level, title=f"Rule '{context.rule.name}': {workflow.name}"
             ),
@@ -183,7 +198,8 @@ def _journal_event(
         "meta": {"workflow": AUTOMATION_WORKFLOW, "step": f"rule_{context.rule.rule_id}"},
         **extra,
     }
-    return event_payload(event_parse(event))
+    # Rendered templates may make a NUL or a lone surrogate (``{{ "\\x00" }}``): stored as U+FFFD.
+    return event_payload(event_parse(storable(event)))
 
 
 def _request_approval(config, context: ActionContext) -> dict:

@@ -1,15 +1,18 @@
-"""Rules in the Django admin: the JSON fields are checked by the API's validation, and each problem
-shows on its field in words ("actions.0.config.to: Invalid email"); saves keep schedules in step.
+"""Rules in the Django admin: the JSON fields are checked by the API's validation (their text by the
+JSON check every door shares), and each problem shows on its field in words
+("actions.0.config.to: Invalid email"); saves keep schedules in step.
 Webhook secrets show masked (sent back masked, they keep their stored value), and a rule that
 failed to evaluate says why."""
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 
 from automation.models import AutomationExecution, AutomationRule
 from automation.schemas import RULE_FIELDS, rule_validate
 from automation.services import rule_create, rule_update
 from automation.webhook_secrets import actions_public
+from core.forms import StorableJSONField
 from tenancy.admin import TenantScopedAdmin
 
 FIELDS = RULE_FIELDS
@@ -19,6 +22,11 @@ class AutomationRuleForm(forms.ModelForm):
     class Meta:
         model = AutomationRule
         fields = ("tenant", *FIELDS)
+        field_classes = {
+            name: StorableJSONField
+            for name in FIELDS
+            if isinstance(AutomationRule._meta.get_field(name), models.JSONField)
+        }
 
     def clean(self):
         data = super().clean()
@@ -30,6 +38,8 @@ class AutomationRuleForm(forms.ModelForm):
         for problem in problems:
             top = problem.path.split(".")[0] if problem.path else None
             field = top if top in self.fields else None
+            if field in self.errors:
+                continue  # its own error (JSON it could not read or store) says enough
             self.add_error(field, f"{problem.path}: {problem.message}" if problem.path else problem.message)
         self.validated_rule = fields
         return data

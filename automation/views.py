@@ -14,6 +14,7 @@ from automation.schemas import ManualExecution
 from automation.services import manual_execute
 from automation.webhook_secrets import actions_public
 from core.errors import DomainError
+from core.input_hygiene import json_text_problems
 from tenancy.portal import portal_page
 
 RULES_PAGE_SIZE = 50
@@ -73,6 +74,9 @@ def _trigger_data(raw: str) -> tuple[dict | None, str | None]:
         return None, "Trigger data is nested too deeply."
     if not isinstance(data, dict):
         return None, 'Trigger data must be a JSON object, like {"ticket": {"priority": "high"}}.'
+    problems = json_text_problems(data)  # ``\u0000`` is a NUL only now: the middleware saw text
+    if problems:
+        return None, f"Trigger data cannot be stored: {'; '.join(map(str, problems))}."
     return data, None
 
 

@@ -2,19 +2,23 @@
 text and jsonb) and lone surrogates (no UTF-8 encoding exists for them).
 
 One check for every door: ``InputHygieneMiddleware`` (core.middleware) applies it to the path, the
-query string and form bodies; ``SafeJSONParser`` (core.parsers) to every JSON body's strings and
-keys. Refusing them there makes them a client error in each contract's envelope, never a 500.
+query string and form bodies; ``json_text_problems`` to every string and key of JSON a client sends,
+wherever it is parsed: the API's bodies (``SafeJSONParser``, core.parsers) and the JSON text of
+their form fields (``CheckedJSONField``, core.fields), the portal's trigger data and the admin's
+JSON fields (``StorableJSONField``, core.forms). JSON escapes (``\\u0000``)
+reach no middleware as NUL: only the parsed document holds them. Refusing them there makes them a
+client error (the contract's envelope, the form's field), never a 500.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from core.json_values import UNSTORABLE, json_nodes
+
 NUL_MESSAGE = "text must not contain NUL characters"
 SURROGATE_MESSAGE = "text must be valid Unicode"
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 PROBLEM_LIMIT = 20  # enough to fix a body; a hostile one does not get a huge answer
 
 
@@ -26,10 +30,13 @@ class TextProblem:
     message: str
     type: str  # ``string_nul`` or ``string_unicode`` (pydantic's words, as the journal uses)
 
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
 
 def text_problem(text: str) -> tuple[str, str] | None:
     """``(message, type)`` when ``text`` cannot be stored, else None."""
-    if _UNSTORABLE.search(text) is None:
+    if UNSTORABLE.search(text) is None:
         return None
     if "\x00" in text:
         return NUL_MESSAGE, "string_nul"
@@ -41,31 +48,21 @@ def printable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
-def _join(where: str, part: str) -> str:
-    return f"{where}.{part}" if where else part
-
-
 def json_text_problems(value: Any, limit: int = PROBLEM_LIMIT) -> list[TextProblem]:
     """Every string and object key in a parsed JSON document that cannot be stored, by path
-    (``input.x``; a bad key is named by its escaped self, ``input.a\\x00b (key)``)."""
+    (``input.x``; a bad key is named by its escaped self, ``input.a\\x00b (key)``). The one text
+    check of JSON: the API's parser, the portal's trigger data and the admin's JSON fields call it."""
     problems: list[TextProblem] = []
-    stack: list[tuple[str, Any]] = [("", value)]
-    while stack and len(problems) < limit:
-        where, item = stack.pop()
-        if isinstance(item, str):
-            found = text_problem(item)
-            if found is not None:
-                problems.append(TextProblem(where, *found))
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                name = str(key)
-                found = text_problem(name)
-                if found is not None:
-                    problems.append(TextProblem(f"{_join(where, printable(name))} (key)", *found))
-                stack.append((_join(where, printable(name)), child))
-        elif isinstance(item, list):
-            stack.extend((_join(where, str(index)), child) for index, child in enumerate(item))
-    return sorted(problems[:limit], key=lambda problem: problem.path)
+    for where, item, is_key in json_nodes(value):
+        if not isinstance(item, str):
+            continue
+        found = text_problem(item)
+        if found is not None:
+            path = ".".join(printable(str(part)) for part in where)
+            problems.append(TextProblem(f"{path} (key)" if is_key else path, *found))
+            if len(problems) >= limit:
+                break
+    return sorted(problems, key=lambda problem: problem.path)
 
 
 def parameter_problems(pairs) -> list[TextProblem]:

@@ -1,34 +1,56 @@
-"""What a JSON document from a client must be before we store it: finite numbers, text without NUL
-and lone surrogates (PostgreSQL's jsonb and SQLite's JSON1 refuse them; refusing them here makes
-that a 400, not a 500)."""
+"""Walking a parsed JSON document, and making the server's own JSON storable.
+
+``json_nodes`` is the one walk: the text check at every JSON door (``core.input_hygiene.
+json_text_problems``) and the finite-number check of the workflow-runs bodies use it. ``storable``
+is for what the server writes itself (a remote answer, a rendered template): nothing to refuse
+there, so what no column can hold is replaced.
+"""
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Iterator
 from typing import Any
 
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # no database column can hold these
+REPLACEMENT = "\ufffd"
 
-def storable_problems(value: Any, path: str = "", limit: int = 20) -> list[str]:
-    """One ``"path: problem"`` string per offending value, at most ``limit``."""
-    problems: list[str] = []
-    stack: list[tuple[str, Any]] = [(path, value)]
-    while stack and len(problems) < limit:
+
+def json_nodes(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any, bool]]:
+    """``(path, item, is_key)`` for every value of ``value`` and every object key (each key is
+    yielded with its own path, then its value), depth first. A path is the keys and indexes leading
+    to the item; callers format it."""
+    stack: list[tuple[tuple, Any]] = [(path, value)]
+    while stack:
         where, item = stack.pop()
-        if isinstance(item, float) and not math.isfinite(item):
-            problems.append(f"{where or 'value'}: numbers must be finite")
-        elif isinstance(item, str):
-            if "\x00" in item:
-                problems.append(f"{where or 'value'}: text must not contain NUL characters")
-            else:
-                try:
-                    item.encode("utf-8")
-                except UnicodeEncodeError:
-                    problems.append(f"{where or 'value'}: text must be valid Unicode")
-        elif isinstance(item, dict):
+        yield where, item, False
+        if isinstance(item, dict):
             for key, child in item.items():
-                stack.append((f"{where}.{key}" if where else str(key), child))
-                if isinstance(key, str):
-                    stack.append((f"{where}.{key} (key)" if where else f"{key} (key)", key))
+                yield (*where, key), key, True
+                stack.append(((*where, key), child))
         elif isinstance(item, list):
-            stack.extend((f"{where}.{i}" if where else str(i), child) for i, child in enumerate(item))
+            stack.extend(((*where, index), child) for index, child in enumerate(item))
+
+
+def non_finite_problems(value: Any, path: str = "", limit: int = 20) -> list[str]:
+    """One ``"path: numbers must be finite"`` per infinite or NaN number (``1e400`` parses as
+    infinity, which no JSON column stores), at most ``limit``. Text is the parser's check."""
+    problems: list[str] = []
+    for where, item, _ in json_nodes(value, (path,) if path else ()):
+        if isinstance(item, float) and not math.isfinite(item):
+            problems.append(f"{'.'.join(map(str, where)) or 'value'}: numbers must be finite")
+            if len(problems) >= limit:
+                break
     return sorted(problems)
+
+
+def storable(value: Any) -> Any:
+    """``value`` with NUL characters and lone surrogates (in text and keys) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return UNSTORABLE.sub(REPLACEMENT, value)
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value

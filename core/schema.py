@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from pydantic import BaseModel
 from rest_framework import serializers
 
+from core.fields import CheckedJSONField
 from core.openapi import pydantic_models  # noqa: F401 - registers the pydantic request-body extension
 
 # Matches text holding a character Python's str.strip() keeps: DRF strips text fields with it before
@@ -73,6 +74,6 @@ class UniqueListField(serializers.ListField):
 
 
 @extend_schema_field({"type": "object", "additionalProperties": {}})
-class JSONObjectField(serializers.JSONField):
+class JSONObjectField(CheckedJSONField):
     """A JSON field documented as an object (a graph): ``null`` and scalars are refused by the
     validator behind it, so the schema must not offer them."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils.html import conditional_escape, format_html, strip_tags
+from django.utils.safestring import SafeString
 
 from runs.journal.projection import TERMINAL_STEPS
 from runs.journal.schema import utc_z
@@ -26,10 +28,17 @@ class StatusWords:
         return self.journal != self.workflow_runs
 
     @property
-    def portal(self) -> str:
+    def portal_html(self) -> SafeString:
+        """What the portal renders (templates/portal/_status_words.html): the journal's word muted."""
         if self.journal_differs:
-            return f"{self.workflow_runs} · journal: {self.journal}"
-        return self.workflow_runs
+            words = (self.workflow_runs, self.journal)
+            return format_html('{} <span class="muted">· journal: {}</span>', *words)
+        return conditional_escape(self.workflow_runs)
+
+    @property
+    def portal(self) -> str:
+        """The portal's words as a reader sees them (``portal_html`` without its markup)."""
+        return strip_tags(self.portal_html)
 
 
 # The one table of status words (docs/status-words.md shows it): a run's journal status (every

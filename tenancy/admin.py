@@ -11,8 +11,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db import models
 from django.utils.html import format_html
 
+from core.forms import StorableJSONField
 from tenancy.admin_login import limit_admin_login
 from tenancy.keys import generate_raw_key, hash_key
 from tenancy.models import ApiKey, Membership, Role, Team, Tenant
@@ -57,10 +59,15 @@ def _scopes_help() -> str:
     return "Scopes: " + ", ".join(ALL_SCOPES)
 
 
+# Every admin JSON field refuses text no column can hold (``\u0000``) on its field, not with a 500.
+JSON_FIELDS = {models.JSONField: {"form_class": StorableJSONField}}
+
+
 class TenantScopedAdmin(admin.ModelAdmin):
     """Filters rows and foreign-key choices to the staff user's tenants unless superuser."""
 
     tenant_lookup = "tenant"
+    formfield_overrides = JSON_FIELDS
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -106,6 +113,7 @@ class RoleForm(forms.ModelForm):
 @admin.register(Role)
 class RoleAdmin(admin.ModelAdmin):
     form = RoleForm
+    formfield_overrides = JSON_FIELDS
     list_display = ["name", "description", "builtin"]
 
     def has_change_permission(self, request, obj=None):

@@ -46,9 +46,11 @@ def journal_subscribe(subscriber: Subscriber, *, reconcile: Reconciler, isolated
 
     ``subscriber`` gets each appended event in order. When an out-of-order event makes the run
     replay, history itself may change, so ``reconcile`` gets the whole replayed timeline instead.
-    ``isolated``: the hook's work is not part of the append (automation rules): each call runs in
-    a savepoint, and its failure is logged and undone while the append goes on. Hooks whose writes
-    must agree with the journal (approvals, the engine) are not isolated: their failure fails it.
+    ``isolated``: the hook's work is not part of the append (automation rules): its calls for one
+    append run after the append's own writes, in one savepoint, and a failure is logged and undoes
+    the hook's writes for that append while the append goes on. Hooks whose writes must agree with
+    the journal (approvals, the engine) are not isolated: they run as each run is appended, and
+    their failure fails the append.
     """
     if not any(s == subscriber and r == reconcile for s, r, _ in _subscribers):
         _subscribers.append((subscriber, reconcile, isolated))
@@ -101,6 +103,7 @@ def journal_append(
     try:
         with transaction.atomic():
             appended: dict[int, RunEvent] = {}
+            isolated_calls: dict[int, list[tuple]] = {}
             for run_id in sorted(by_run):  # a fixed lock order: concurrent batches cannot deadlock
                 if locked_run is not None and locked_run.run_id == run_id:
                     run = locked_run
@@ -108,7 +111,9 @@ def journal_append(
                     run = lock_run(tenant=tenant, run_id=run_id, kind=kind)
                 if external and run.kind == RunKind.WORKFLOW:
                     raise RunManagedByEngine(run_id=run_id)
-                appended.update(_append_to_run(run, by_run[run_id], context or {}))
+                appended.update(_append_to_run(run, by_run[run_id], context or {}, isolated_calls))
+            for position, calls in isolated_calls.items():
+                _notify_isolated(_subscribers[position][0], calls)
             return [appended[index] for index in range(len(payloads))]
     except DomainError:
         raise
@@ -149,7 +154,12 @@ def _raise_duplicate(tenant: Tenant, by_run: dict[str, list[tuple[int, dict]]], 
                 )
 
 
-def _append_to_run(run: Run, items: list[tuple[int, dict]], context: dict) -> dict[int, RunEvent]:
+def _append_to_run(
+    run: Run, items: list[tuple[int, dict]], context: dict, isolated_calls: dict[int, list[tuple]]
+) -> dict[int, RunEvent]:
+    """Appends ``items`` to ``run`` and notifies the subscribers that are part of the append; the
+    isolated ones' calls are added to ``isolated_calls`` (by subscriber), made once the whole
+    append is written."""
     state = run.journal_state or initial_state()
     latest: datetime | None = run.last_event_at
     in_order = True
@@ -200,26 +210,34 @@ def _append_to_run(run: Run, items: list[tuple[int, dict]], context: dict) -> di
             "updated_at",
         ]
     )
-    for subscriber, reconcile, isolated in _subscribers:
+    for position, (subscriber, reconcile, isolated) in enumerate(_subscribers):
         if in_order:
-            for row, before, after in transitions:
-                transition = Transition(run=run, event=row, before=before, after=after, context=context)
-                _notify(subscriber, (transition,), isolated)
+            calls = [
+                (subscriber, (Transition(run=run, event=row, before=before, after=after, context=context),))
+                for row, before, after in transitions
+            ]
         else:
-            _notify(reconcile, (run, timeline), isolated)
+            calls = [(reconcile, (run, timeline))]
+        if isolated:
+            isolated_calls.setdefault(position, []).extend(calls)
+        else:
+            for hook, args in calls:
+                hook(*args)
     return {index: row for (index, _), row in zip(items, rows, strict=True)}
 
 
-def _notify(hook: Callable, args: tuple, isolated: bool) -> None:
-    if not isolated:
-        hook(*args)
-        return
+def _notify_isolated(subscriber: Callable, calls: list[tuple[Callable, tuple]]) -> None:
+    """An isolated subscriber's calls for one append, in one savepoint (two round trips, however
+    many events): if one fails, the subscriber loses its writes for this append and is not called
+    for the rest of it; the append goes on."""
     try:
-        with transaction.atomic():  # a savepoint: a failing hook loses its own writes only
-            hook(*args)
+        with transaction.atomic():
+            for hook, args in calls:
+                hook(*args)
     except Exception:
         logger.exception(
-            "journal subscriber %s failed; the append goes on", getattr(hook, "__qualname__", hook)
+            "journal subscriber %s failed; the append goes on",
+            getattr(subscriber, "__qualname__", subscriber),
         )
 
 

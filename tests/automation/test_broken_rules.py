@@ -9,6 +9,7 @@ from django.db import connection
 
 from automation.admin import AutomationRuleForm
 from automation.models import AutomationExecution, AutomationRule, ExecutionStatus
+from automation.services import rule_error_record
 from runs.models import Run, RunEvent, RunState
 from tests.automation.conftest import append_action, rule_body
 from tests.automation.test_admin import form_data
@@ -122,6 +123,31 @@ def test_a_broken_event_filter_neither_fails_the_append_nor_the_other_rules(keye
 
 
 @pytest.mark.django_db
+def test_a_broken_rule_s_error_is_written_once_not_after_every_event(
+    keyed_client, capture, django_assert_num_queries
+):
+    broken = event_rule(keyed_client, name="Broken")
+    stored_before_paths_were_checked(
+        broken, trigger_config={"event_type": "error", "event_filters": BROKEN_FILTER}
+    )
+    with capture(execute=True):
+        keyed_client.post("/v1/events", event("agent-run", id="e1", type="error"), format="json")
+    broken.refresh_from_db()
+    first = broken.last_error_at
+    with capture(execute=True):
+        batch = [event("agent-run", id=f"e{i}", type="error") for i in range(2, 12)]
+        assert keyed_client.post("/v1/events/batch", batch, format="json").status_code == 201
+    broken.refresh_from_db()
+    assert broken.last_error_at == first and "evidence.²" in broken.last_error
+    with django_assert_num_queries(1) as captured:  # the conditional UPDATE, matching no row
+        rule_error_record(rule_id=broken.pk, error=broken.last_error)
+    assert "last_error" in captured.captured_queries[0]["sql"]
+    rule_error_record(rule_id=broken.pk, error="Another problem")
+    broken.refresh_from_db()
+    assert broken.last_error == "Another problem" and broken.last_error_at > first
+
+
+@pytest.mark.django_db
 def test_a_broken_event_rule_does_not_fail_the_tenant_s_workflow_runs(keyed_client, capture):
     broken = event_rule(keyed_client, event_type="action")
     stored_before_paths_were_checked(
@@ -192,6 +218,76 @@ def test_a_real_execution_of_a_broken_condition_ends_failed(keyed_client, captur
     assert execution.actions_successful == 0 and not Run.objects.filter(run_id="ops-log").exists()
     rule.refresh_from_db()
     assert rule.last_error == execution.error_message
+
+
+UNKNOWN = [{"field": "ticket.priority", "operator": "sounds_like", "value": "high"}]
+UNKNOWN_WHY = "Unknown condition operator: sounds_like"
+
+
+@pytest.mark.django_db
+def test_a_real_execution_of_an_unknown_operator_ends_failed_with_the_message(keyed_client, capture):
+    rule = create(keyed_client)
+    stored_before_paths_were_checked(rule, conditions=UNKNOWN)
+    with capture(execute=True):
+        response = keyed_client.post(
+            f"{RULES}/{rule.pk}/execute",
+            {"automation_rule_id": str(rule.pk), "execution_data": {"ticket": {"priority": "high"}}},
+            format="json",
+        )
+    assert response.status_code == 201, response.json()
+    execution = AutomationExecution.objects.get(rule=rule)
+    assert (execution.status, execution.error_message) == (ExecutionStatus.FAILED, UNKNOWN_WHY)
+    assert execution.completed_at is not None and execution.actions_successful == 0
+    assert execution.logs[-1] == {
+        **execution.logs[-1],
+        "level": "error",
+        "message": f"The execution stopped: {UNKNOWN_WHY}",
+    }
+    assert not Run.objects.filter(run_id="ops-log").exists()
+    rule.refresh_from_db()
+    assert rule.last_error == UNKNOWN_WHY
+
+
+@pytest.mark.django_db
+def test_a_dry_run_of_an_unknown_operator_is_a_failed_execution(tenant, keyed_client, capture):
+    rule = create(keyed_client)
+    stored_before_paths_were_checked(rule, conditions=UNKNOWN)
+    with capture(execute=True):
+        response = keyed_client.post(
+            f"{RULES}/{rule.pk}/execute",
+            {"automation_rule_id": str(rule.pk), "dry_run": True, "execution_data": {"ticket": {}}},
+            format="json",
+        )
+    assert response.status_code == 201, response.json()
+    data = response.json()["data"]
+    assert (data["status"], data["error_message"]) == ("failed", UNKNOWN_WHY)
+    assert data["logs"][-1]["message"] == f"The execution stopped: {UNKNOWN_WHY}"
+    operator = signed_in(member(tenant=tenant, role="operator"))
+    with capture(execute=True):
+        page = operator.post(f"/portal/rules/{rule.pk}/execute", {"mode": "dry_run"}, follow=True)
+    assert page.status_code == 200
+    assert [str(m) for m in page.context["messages"]] == [f"The dry run failed: {UNKNOWN_WHY}"]
+    assert [e.status for e in AutomationExecution.objects.all()] == ["failed", "failed"]
+    rule.refresh_from_db()
+    assert rule.last_error == UNKNOWN_WHY
+    assert not Run.objects.filter(run_id="ops-log").exists()
+
+
+@pytest.mark.django_db
+def test_a_nul_a_template_makes_is_journalled_as_a_replacement_character(keyed_client, capture):
+    """Client text is checked by the JSON parser, not again by the journal's schema; what a rule
+    renders is made storable where the event is made (before, the schema failed the action)."""
+    title = '{{ "\\x00" }} from {{ trigger.who }}'
+    rule = create(keyed_client, actions=[append_action(run_id="ops-log", title=title)])
+    with capture(execute=True):
+        keyed_client.post(
+            f"{RULES}/{rule.pk}/execute",
+            {"automation_rule_id": str(rule.pk), "execution_data": {"who": "ci"}},
+            format="json",
+        )
+    execution = AutomationExecution.objects.get(rule=rule)
+    assert execution.status == ExecutionStatus.COMPLETED, execution.logs
+    assert Run.objects.get(run_id="ops-log").events.get().payload["title"] == "\ufffd from ci"
 
 
 @pytest.mark.django_db

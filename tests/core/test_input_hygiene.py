@@ -8,6 +8,7 @@ import json
 
 import pytest
 from django.test import Client
+from rest_framework.exceptions import ValidationError
 
 from automation.models import AutomationRule
 from core.input_hygiene import json_text_problems, printable
@@ -374,6 +375,49 @@ def test_the_parser_accepts_what_can_be_stored():
         "text": "café",
         "n": [1, 2.5, None, True],
     }
+
+
+def parse(body: bytes, encoding="utf-8"):
+    return SafeJSONParser().parse(io.BytesIO(body), parser_context={"encoding": encoding})
+
+
+def test_a_body_without_an_unstorable_escape_is_not_walked(monkeypatch):
+    """The walk costs four times the parse of an event; raw NUL and surrogates never parse."""
+    import core.parsers
+
+    def walk(value):
+        raise AssertionError("walked")
+
+    monkeypatch.setattr(core.parsers, "json_text_problems", walk)
+    text = "caf\u00e9 \U0001f600 \\ud7ff \\u0001" * 20  # a raw emoji; escapes short of the ranges
+    body = json.dumps({**event("run_1"), "details": text}, ensure_ascii=False)
+    assert parse(body.encode())["details"] == text
+    with pytest.raises(AssertionError, match="walked"):
+        parse(b'{"x": "\\uDC00"}')  # any case, any surrogate
+
+
+@pytest.mark.parametrize(
+    ("body", "path", "message"),
+    [
+        (b'{"x": "\\uD800"}', "x", SURROGATE),
+        (b'{"x": "\\uDFFF"}', "x", SURROGATE),
+        (b'{"\\u0000": 1}', "\\x00 (key)", NUL),
+    ],
+)
+def test_escapes_in_any_case_are_refused(body, path, message):
+    with pytest.raises(ValidationError) as raised:
+        parse(body)
+    assert raised.value.detail == {path: [message]}
+
+
+def test_an_escaped_backslash_is_walked_and_accepted():
+    assert parse(b'{"x": "\\\\u0000 \\\\ud800"}') == {"x": "\\u0000 \\ud800"}
+
+
+def test_a_body_in_another_encoding_is_always_walked():
+    with pytest.raises(ValidationError) as raised:
+        parse('{"x": "a\\u0000"}'.encode("utf-16"), "utf-16")
+    assert raised.value.detail == {"x": [NUL]}
 
 
 def test_a_hostile_body_gets_a_bounded_answer():

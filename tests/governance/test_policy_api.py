@@ -107,3 +107,30 @@ def test_an_admin_edit_goes_through_the_same_service_and_is_audited(client, tena
     assert (entry.actor, entry.changes["mode"]) == ("root", ["advisory", "enforced"])
     invalid = client.post("/admin/governance/automationpolicy/add/", {**form, "approval_lifetime_minutes": 0})
     assert invalid.status_code == 200 and AuditEntry.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ('{"a\\u0000b": "high"}', "a\\x00b (key): text must not contain NUL characters"),
+        ('{"\\udc00": "high"}', "\\udc00 (key): text must be valid Unicode"),
+    ],
+)
+def test_the_admin_answers_an_unstorable_category_with_its_form_not_a_500(client, tenant, raw, problem):
+    """A JSON escape is no NUL to the middleware, but one once parsed (a 500 on PostgreSQL)."""
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_superuser("root", "root@example.com", "x"))
+    form = {
+        "tenant": tenant.pk,
+        "mode": "enforced",
+        "require_human_approval_for": '["critical"]',
+        "approval_lifetime_minutes": 30,
+        "on_deny": "error",
+        "category_risk_levels": raw,
+    }
+    response = client.post("/admin/governance/automationpolicy/add/", form)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["category_risk_levels"] == [problem]
+    assert not AutomationPolicy.objects.exists() and not AuditEntry.objects.exists()

@@ -194,3 +194,28 @@ def test_the_health_page_lists_the_tenants_recent_failures(tenant):
     assert "wf_broken" in html and "HTTP 500 from the API" in html
     assert "Nightly export" in html and "SMTP refused" in html
     assert "elsewhere_broken" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("mode", ["dry_run", "run"])
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ('{"x": "a\\u0000b"}', "x: text must not contain NUL characters"),
+        ('{"x": ["ok", "\\ud800"]}', "x.1: text must be valid Unicode"),
+        ('{"\\u0000": 1}', "\\x00 (key): text must not contain NUL characters"),
+    ],
+)
+def test_trigger_data_the_database_cannot_store_is_explained_and_nothing_runs(
+    tenant, operator, mode, raw, problem
+):
+    """JSON escapes reach no middleware: the form field holds ``\\u0000``, its JSON a NUL (a 500 on
+    PostgreSQL when the execution was saved)."""
+    rule = make_rule(tenant)
+    response = signed_in(operator).post(
+        f"/portal/rules/{rule.pk}/execute", {"mode": mode, "trigger_data": raw}, follow=True
+    )
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == f"/portal/rules/{rule.pk}"
+    assert [str(m) for m in response.context["messages"]] == [f"Trigger data cannot be stored: {problem}."]
+    assert not AutomationExecution.objects.exists()

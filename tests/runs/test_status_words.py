@@ -76,16 +76,23 @@ def _text(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
-def portal_list_word(portal, run_id: str) -> str:
+def portal_list_cell(portal, run_id: str) -> str:
     html = portal.get("/portal/runs").content.decode()
-    row = next(r for r in html.split("<tr>") if f"<code>{run_id}</code>" in r)
-    cell = re.search(r'<td class="status-[a-z]+">(.*?)</td>', row, re.S).group(1)
-    return _text(cell.split('<span class="pill">')[0])
+    row = next(r for r in re.split(r"<tr[ >]", html) if f"<code>{run_id}</code>" in r)
+    return re.search(r'<td[^>]* class="status-[a-z]+">(.*?)</td>', row, re.S).group(1)
+
+
+def portal_page_cell(portal, run_id: str) -> str:
+    html = portal.get(f"/portal/runs/{run_id}").content.decode()
+    return re.search(r"<dt>Status</dt><dd[^>]*>(.*?)</dd>", html, re.S).group(1)
+
+
+def portal_list_word(portal, run_id: str) -> str:
+    return _text(portal_list_cell(portal, run_id).split('<span class="pill">')[0])
 
 
 def portal_page_word(portal, run_id: str) -> str:
-    html = portal.get(f"/portal/runs/{run_id}").content.decode()
-    return _text(re.search(r"<dt>Status</dt><dd[^>]*>(.*?)</dd>", html, re.S).group(1))
+    return _text(portal_page_cell(portal, run_id))
 
 
 def test_the_table_has_one_row_per_journal_status_and_reads_as_documented():
@@ -98,6 +105,11 @@ def test_each_row_shows_both_words_only_where_they_differ(journal, workflow_runs
     words = STATUS_WORDS[journal]
     assert (words.workflow_runs, words.portal) == (workflow_runs, portal)
     assert words.journal_differs == (journal != workflow_runs)
+
+
+def test_the_portals_words_are_its_markup_without_the_tags():
+    assert str(STATUS_WORDS["stopped"].portal_html) == 'failed <span class="muted">· journal: stopped</span>'
+    assert str(STATUS_WORDS["running"].portal_html) == "running"
 
 
 def test_engine_runs_read_their_engine_state_and_add_their_journals_word_the_same_way():
@@ -117,6 +129,10 @@ def test_every_view_reads_each_row_of_the_table(api, portal, journal, workflow_r
     assert api.get(f"/v1/runs/{run_id}").json()["status"] == workflow_runs
     assert portal_list_word(portal, run_id) == portal_word
     assert portal_page_word(portal, run_id) == portal_word
+    # What the portal shows is the table's own object, not words the template rebuilds.
+    shown = str(STATUS_WORDS[journal].portal_html)
+    assert portal_list_cell(portal, run_id).startswith(shown)
+    assert portal_page_cell(portal, run_id).startswith(shown)
 
 
 @pytest.mark.django_db

@@ -201,3 +201,40 @@ def test_bad_scopes_in_the_admin_are_a_form_error(admin_client, tenant, scopes):
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["scopes"]
     assert not ApiKey.objects.exists()
+
+
+# JSON escapes reach no middleware (``\u0000`` is a NUL only once parsed): every admin JSON field
+# refuses what no column can hold on its field, and shows it again as typed (a lone surrogate
+# could not even be encoded into the page). Both were a 500.
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ('["ops", "a\\u0000"]', "1: text must not contain NUL characters"),
+        ('["\\ud800"]', "0: text must be valid Unicode"),
+    ],
+)
+def test_the_admins_json_fields_refuse_unstorable_text_on_the_field(admin_client, tenant, raw, problem):
+    from tenancy.models import Role, Team
+
+    team = admin_client.post(
+        "/admin/tenancy/team/add/",
+        {
+            "tenant": tenant.pk,
+            "slug": "ops",
+            "name": "Ops",
+            "workflow_categories": raw,
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert team.status_code == 200
+    assert team.context["adminform"].form.errors["workflow_categories"] == [problem]
+    assert raw in team.content.decode().replace("&quot;", '"')
+    assert not Team.objects.filter(slug="ops").exists()
+
+    roles = Role.objects.count()
+    role = admin_client.post("/admin/tenancy/role/add/", {"name": "custom", "scopes": raw})
+    assert role.status_code == 200
+    assert role.context["adminform"].form.errors["scopes"] == [problem]
+    assert Role.objects.count() == roles

@@ -3,8 +3,7 @@
 from typing import Literal
 
 from drf_spectacular.utils import extend_schema
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -13,7 +12,6 @@ from approvals.selectors import pending_approvals
 from approvals.services import approval_resolve
 from core.api import RunJournalApi
 from core.errors import ErrorDetail
-from core.fields import StrictCharField
 from runs.journal.schema import utc_z
 
 _CODES = {
@@ -31,33 +29,26 @@ class ResolveRequest(BaseModel):
     approver_id: str = Field(min_length=1, max_length=200)
     reason: str | None = Field(default=None, max_length=10_000)
 
-    @field_validator("approver_id", "reason")
-    @classmethod
-    def _no_nul(cls, value):
-        if value is not None and "\x00" in value:
-            raise PydanticCustomError("string_nul", "String must not contain NUL characters")
-        return value
-
 
 class ResolveOutput(serializers.Serializer):
-    status = StrictCharField()
-    event_id = StrictCharField()
-    target_event_id = StrictCharField()
-    run_id = StrictCharField()
-    decision = StrictCharField()
-    resolved_at = StrictCharField()
-    run_status = StrictCharField(help_text="The run's status after the decision (our addition).")
+    status = serializers.CharField()
+    event_id = serializers.CharField()
+    target_event_id = serializers.CharField()
+    run_id = serializers.CharField()
+    decision = serializers.CharField()
+    resolved_at = serializers.CharField()
+    run_status = serializers.CharField(help_text="The run's status after the decision (our addition).")
 
 
 class PendingItemOutput(serializers.Serializer):
-    event_id = StrictCharField()
-    run_id = StrictCharField()
-    requested_at = StrictCharField()
-    requested_by = StrictCharField(allow_null=True)
-    title = StrictCharField()
-    details = StrictCharField()
-    reason = StrictCharField(allow_null=True)
-    risk_level = StrictCharField(allow_null=True)
+    event_id = serializers.CharField()
+    run_id = serializers.CharField()
+    requested_at = serializers.CharField()
+    requested_by = serializers.CharField(allow_null=True)
+    title = serializers.CharField()
+    details = serializers.CharField()
+    reason = serializers.CharField(allow_null=True)
+    risk_level = serializers.CharField(allow_null=True)
 
 
 class PendingOutput(serializers.Serializer):

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from core.fields import StrictCharField
-from core.json_values import storable_problems
+from core.json_values import non_finite_problems
 from core.schema import JSONObjectField
 from runs.models import Workflow
 
@@ -15,7 +15,7 @@ class WorkflowInput(serializers.Serializer):
     graph = JSONObjectField(help_text="{nodes, edges}: the @automateos/workflow-schema shape.")
 
     def validate_graph(self, graph):
-        problems = storable_problems(graph, "graph")
+        problems = non_finite_problems(graph, "graph")  # text: the JSON parser's check
         if problems:
             raise serializers.ValidationError(problems)
         return graph
@@ -70,11 +70,11 @@ class TemplatePublishInput(serializers.Serializer):
 
 class TemplateSummaryOutput(serializers.Serializer):
     id = serializers.UUIDField()
-    name = StrictCharField()
-    description = StrictCharField()
-    category = StrictCharField()
-    tags = serializers.ListField(child=StrictCharField())
-    publisher = StrictCharField(source="publisher.slug")
+    name = serializers.CharField()
+    description = serializers.CharField()
+    category = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    publisher = serializers.CharField(source="publisher.slug")
     sourceVersion = serializers.IntegerField(source="source_version")
     publishedAt = serializers.DateTimeField(source="published_at")
 
@@ -106,7 +106,8 @@ class RunStartInput(serializers.Serializer):
     def validate(self, attrs):
         if ("graph" in attrs) == ("workflowId" in attrs):
             raise serializers.ValidationError("Provide either graph or workflowId, not both")
-        problems = storable_problems(attrs.get("graph"), "graph") + storable_problems(attrs["input"], "input")
+        graph, data = attrs.get("graph"), attrs["input"]
+        problems = non_finite_problems(graph, "graph") + non_finite_problems(data, "input")
         if problems:
             raise serializers.ValidationError(problems)
         return attrs
@@ -124,20 +125,20 @@ class RunStartInput(serializers.Serializer):
 
 
 class RunAcceptedOutput(serializers.Serializer):
-    runId = StrictCharField()
+    runId = serializers.CharField()
     status = serializers.ChoiceField(choices=["queued"])
 
 
 class RunLogOutput(serializers.Serializer):
-    ts = StrictCharField()
+    ts = serializers.CharField()
     level = serializers.ChoiceField(choices=["info", "error"])
-    msg = StrictCharField()
-    nodeId = StrictCharField(allow_null=True)
+    msg = serializers.CharField()
+    nodeId = serializers.CharField(allow_null=True)
 
 
 class RunStepOutput(serializers.Serializer):
-    id = StrictCharField()
-    nodeId = StrictCharField()
+    id = serializers.CharField()
+    nodeId = serializers.CharField()
     status = serializers.ChoiceField(
         choices=["pending", "running", "waiting", "succeeded", "failed", "skipped"]
     )
@@ -146,22 +147,22 @@ class RunStepOutput(serializers.Serializer):
 
 class RunWaitingOutput(serializers.Serializer):
     reason = serializers.ChoiceField(choices=["approval", "delay"])
-    nodeId = StrictCharField(allow_null=True)
-    approvalEventId = StrictCharField(allow_null=True)
-    until = StrictCharField(allow_null=True)
+    nodeId = serializers.CharField(allow_null=True)
+    approvalEventId = serializers.CharField(allow_null=True)
+    until = serializers.CharField(allow_null=True)
 
 
 class RunOutput(serializers.Serializer):
     """The contract's run, plus our additive fields (``waiting``, ``workflowId``, ...)."""
 
-    id = StrictCharField()
+    id = serializers.CharField()
     status = serializers.ChoiceField(choices=["queued", "running", "succeeded", "failed"])
-    createdAt = StrictCharField()
-    finishedAt = StrictCharField(allow_null=True)
+    createdAt = serializers.CharField()
+    finishedAt = serializers.CharField(allow_null=True)
     logs = RunLogOutput(many=True)
     steps = RunStepOutput(many=True)
     waiting = RunWaitingOutput(allow_null=True)
-    error = StrictCharField(allow_null=True)
+    error = serializers.CharField(allow_null=True)
     workflowId = serializers.UUIDField(allow_null=True)
     workflowVersion = serializers.IntegerField(allow_null=True)
     input = serializers.DictField()

@@ -2,7 +2,8 @@
 
 Paths: ``/status/<code>`` answers that status, ``/slow/<seconds>`` sleeps first,
 ``/redirect?to=<url>&code=<n>`` redirects there (302 unless told), anything else answers 200; every
-answer is JSON echoing the method, path, headers and body it received.
+answer is JSON echoing the method, path, headers and body it received, except ``/unstorable``'s:
+JSON whose escapes make text no database column holds (a NUL, lone surrogates in a value and a key).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+UNSTORABLE_ANSWER = b'{"nul": "a\\u0000b", "lone": ["\\ud800"], "\\udc00": "key"}'
 
 
 class Peer:
@@ -48,6 +51,8 @@ class Peer:
                 if parts.path == "/redirect":
                     status = int(query.get("code", "302"))
                 data = json.dumps(seen).encode()
+                if parts.path == "/unstorable":
+                    data = UNSTORABLE_ANSWER
                 self.send_response(status)
                 if parts.path == "/redirect":
                     self.send_header("Location", query["to"])

@@ -1,7 +1,9 @@
 """What the engine does with hostile or unlucky input: it fails the step or answers 400, never
 crashes the worker, loops, leaks a secret or breaks the run's journal."""
 
+import json
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
@@ -12,7 +14,7 @@ from runs.engine import launch as launch_module
 from runs.engine import runner
 from runs.engine.nodes import CREDENTIAL_PLACES
 from runs.engine.runner import run_advance
-from runs.models import Run, RunState, Step
+from runs.models import Run, RunState, Step, Workflow
 from tests.factories import member
 from tests.runs.engine.graphs import edge, graph, launch, linear, node, transform
 from tests.runs.journal_helpers import event
@@ -170,6 +172,60 @@ def test_input_the_database_cannot_store_is_400(keyed_client, raw, problem):
         }
     }
     assert Run.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/v1/runs", "/v1/workflows"])
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ('"a\\u0000b"', "graph.nodes.0.data.x: text must not contain NUL characters"),
+        ('"\\ud800"', "graph.nodes.0.data.x: text must be valid Unicode"),
+    ],
+)
+def test_a_graph_sent_as_a_form_field_is_checked_like_a_json_body(keyed_client, url, raw, problem):
+    """DRF parses a form field's JSON itself, past the parser: its escapes were a 500 on PostgreSQL."""
+    start = {"id": "s", "type": "start", "position": {"x": 0, "y": 0}, "data": {"x": "@"}}
+    graph = json.dumps({"nodes": [start], "edges": []}).replace('"@"', raw)
+    body = urlencode({"name": "w", "graph": graph} if url == "/v1/workflows" else {"graph": graph})
+    response = keyed_client.generic(
+        "POST", url, body, content_type="application/x-www-form-urlencoded", HTTP_X_REQUEST_ID=RID
+    )
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "error": {
+                "code": "VALIDATION_ERROR",
+                "message": "Request validation failed.",
+                "details": [problem],
+                "requestId": RID,
+            }
+        },
+    )
+    assert not Run.objects.exists() and not Workflow.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_remote_answer_the_database_cannot_store_is_kept_with_replacement_characters(
+    keyed_client, peer, capture
+):
+    """A peer's JSON may escape a NUL or a lone surrogate: refusing it is not ours to do, so the
+    step's output keeps U+FFFD in their place (a lone surrogate failed the step on PostgreSQL)."""
+    run = launch(
+        keyed_client,
+        linear(
+            node("call", "http", {"url": f"{peer.url}/unstorable"}),
+            transform("after", "{{ steps.call.output.body.lone[0] }}"),
+        ),
+        capture,
+    )
+    run.refresh_from_db()
+    assert run.state == RunState.SUCCEEDED, run.error
+    call = Step.objects.get(run=run, node_id="call")
+    assert call.state == "succeeded"
+    assert call.output["body"] == {"nul": "a\ufffdb", "lone": ["\ufffd"], "\ufffd": "key"}
+    assert Step.objects.get(run=run, node_id="after").output == "\ufffd"
+    assert run.events.filter(payload__meta__step="call").exists()
 
 
 @pytest.mark.django_db
