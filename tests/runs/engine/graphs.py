@@ -47,3 +47,19 @@ def launch(client, graph_, capture, **body):
         response = client.post("/v1/runs", {"graph": graph_, **body}, format="json")
     assert response.status_code == 202, response.json()
     return Run.objects.get(run_id=response.json()["runId"])
+
+
+def assert_save_refused(client, graph: dict, *problems: str) -> None:
+    """Saving ``graph`` as a workflow answers 400 listing exactly ``problems``."""
+    response = client.post(
+        "/v1/workflows", {"name": "W", "graph": graph}, format="json", HTTP_X_REQUEST_ID="req_graph"
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": {
+            "code": "VALIDATION_ERROR",
+            "message": "Invalid workflow graph",
+            "details": list(problems),
+            "requestId": "req_graph",
+        }
+    }

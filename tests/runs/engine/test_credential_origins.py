@@ -8,11 +8,10 @@ import pytest
 from governance.services import credential_create
 from runs.engine.origins import credentials_origin_problem, origin_is_templated, origin_part
 from runs.models import Run, Step, Workflow
-from tests.runs.engine.graphs import launch, linear, node
+from tests.runs.engine.graphs import assert_save_refused, launch, linear, node
 from tests.runs.engine.peer import Peer
 
 SECRET = "tok-3e4f5a6b7c8d9e0f"
-RID = "req_origins"
 PROBLEM = (
     "Node 'call' config.url chooses its scheme, host or port with a template, and the node sends "
     "credentials: write the origin out (https://api.example.com/...); templates may follow in the path "
@@ -77,18 +76,7 @@ CREDENTIAL_USES = {
 )
 def test_credentials_for_a_templated_origin_refuse_the_workflow(keyed_client, use, url):
     graph = linear(node("call", "http", {"url": url, **CREDENTIAL_USES[use]}))
-    response = keyed_client.post(
-        "/v1/workflows", {"name": "W", "graph": graph}, format="json", HTTP_X_REQUEST_ID=RID
-    )
-    assert response.status_code == 400
-    assert response.json() == {
-        "error": {
-            "code": "VALIDATION_ERROR",
-            "message": "Invalid workflow graph",
-            "details": [PROBLEM],
-            "requestId": RID,
-        }
-    }
+    assert_save_refused(keyed_client, graph, PROBLEM)
     assert Workflow.objects.count() == 0
     started = keyed_client.post("/v1/runs", {"graph": graph}, format="json")
     assert started.status_code == 400 and PROBLEM in started.json()["error"]["details"]

@@ -11,10 +11,9 @@ from runs.engine import templates
 from runs.engine.nodes import CREDENTIAL_PLACES
 from runs.engine.templates import MASK, TemplateRenderError, references_credentials, render_config
 from runs.models import Run, Step, Workflow
-from tests.runs.engine.graphs import launch, linear, node, transform
+from tests.runs.engine.graphs import assert_save_refused, launch, linear, node, transform
 
 SECRET = "tok-9a8b7c6d5e4f3a2b"
-RID = "req_creds"
 
 # Every way the issue found of writing a credential down in a transformed shape, and some more.
 TRANSFORMED = [
@@ -73,18 +72,7 @@ def test_what_cannot_reach_a_secret_is_not_a_reference(text):
 @pytest.mark.parametrize("template", TRANSFORMED)
 def test_a_credential_in_a_transform_is_refused_when_the_workflow_is_saved(keyed_client, template):
     graph = linear(transform("leak", {"value": [template]}))
-    response = keyed_client.post(
-        "/v1/workflows", {"name": "W", "graph": graph}, format="json", HTTP_X_REQUEST_ID=RID
-    )
-    assert response.status_code == 400
-    assert response.json() == {
-        "error": {
-            "code": "VALIDATION_ERROR",
-            "message": "Invalid workflow graph",
-            "details": [problem("leak", "output.value.0")],
-            "requestId": RID,
-        }
-    }
+    assert_save_refused(keyed_client, graph, problem("leak", "output.value.0"))
     assert Workflow.objects.count() == 0
 
 

@@ -4,9 +4,8 @@ and then a bad URL is a readable step failure, never a raw exception."""
 import pytest
 
 from runs.models import Run, RunState, Step, Workflow
-from tests.runs.engine.graphs import launch, linear, node
+from tests.runs.engine.graphs import assert_save_refused, launch, linear, node
 
-RID = "req_url"
 
 
 @pytest.mark.django_db
@@ -29,18 +28,7 @@ RID = "req_url"
 )
 def test_a_bad_url_is_refused_when_the_workflow_is_saved(keyed_client, url, problem):
     graph = linear(node("call", "http", {"url": url}))
-    response = keyed_client.post(
-        "/v1/workflows", {"name": "W", "graph": graph}, format="json", HTTP_X_REQUEST_ID=RID
-    )
-    assert response.status_code == 400
-    assert response.json() == {
-        "error": {
-            "code": "VALIDATION_ERROR",
-            "message": "Invalid workflow graph",
-            "details": [f"Node 'call' config.url {problem}"],
-            "requestId": RID,
-        }
-    }
+    assert_save_refused(keyed_client, graph, f"Node 'call' config.url {problem}")
     assert Workflow.objects.count() == 0
     started = keyed_client.post("/v1/runs", {"graph": graph}, format="json")
     assert (started.status_code, started.json()["error"]["details"]) == (
