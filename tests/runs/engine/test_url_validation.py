@@ -7,7 +7,6 @@ from runs.models import Run, RunState, Step, Workflow
 from tests.runs.engine.graphs import assert_save_refused, launch, linear, node
 
 
-
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("url", "problem"),
