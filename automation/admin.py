@@ -1,6 +1,7 @@
-"""Rules in the Django admin: the JSON fields are checked by the API's validation (their text by the
-JSON check every door shares), and each problem shows on its field in words
-("actions.0.config.to: Invalid email"); saves keep schedules in step.
+"""Rules in the Django admin: the trigger, conditions and actions are edited in forms generated
+from the API's models (``automation.admin_editor``), and checked by the API's validation (their
+text by the JSON check every door shares); each problem shows on its field in words
+("actions.0.config.to: Invalid email") and on its box in the editor; saves keep schedules in step.
 Webhook secrets show masked (sent back masked, they keep their stored value), and a rule that
 failed to evaluate says why."""
 
@@ -8,11 +9,12 @@ from django import forms
 from django.contrib import admin
 from django.db import models
 
+from automation.admin_editor import RULE_EDITOR_SCHEMAS
 from automation.models import AutomationExecution, AutomationRule
 from automation.schemas import RULE_FIELDS, rule_validate
 from automation.services import rule_create, rule_update
 from automation.webhook_secrets import actions_public
-from core.forms import StorableJSONField
+from core.forms import SchemaJSONWidget, StorableJSONField
 from tenancy.admin import TenantScopedAdmin
 
 FIELDS = RULE_FIELDS
@@ -27,6 +29,7 @@ class AutomationRuleForm(forms.ModelForm):
             for name in FIELDS
             if isinstance(AutomationRule._meta.get_field(name), models.JSONField)
         }
+        widgets = {name: SchemaJSONWidget(schema=schema) for name, schema in RULE_EDITOR_SCHEMAS.items()}
 
     def clean(self):
         data = super().clean()
@@ -35,12 +38,17 @@ class AutomationRuleForm(forms.ModelForm):
             candidate[name] = candidate[name] or None
         stored = AutomationRule.objects.filter(pk=self.instance.pk).values_list("actions", flat=True).first()
         fields, problems = rule_validate(candidate, stored_actions=stored or [])
+        in_editor: dict[str, dict[tuple, list[str]]] = {}
         for problem in problems:
-            top = problem.path.split(".")[0] if problem.path else None
+            top, *inner = problem.path.split(".") if problem.path else [None]
             field = top if top in self.fields else None
             if field in self.errors:
                 continue  # its own error (JSON it could not read or store) says enough
             self.add_error(field, f"{problem.path}: {problem.message}" if problem.path else problem.message)
+            if field in RULE_EDITOR_SCHEMAS:
+                in_editor.setdefault(field, {}).setdefault(tuple(inner), []).append(problem.message)
+        for field, errors in in_editor.items():
+            self.fields[field].widget.errors_show(errors)
         self.validated_rule = fields
         return data
 

@@ -2,11 +2,37 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 
+from core.forms import SchemaJSONWidget
 from governance.crypto import encrypt
-from governance.models import AuditEntry, AutomationPolicy, Credential, KillSwitch, PolicyDecision
+from governance.models import (
+    RISK_LEVELS,
+    AuditEntry,
+    AutomationPolicy,
+    Credential,
+    KillSwitch,
+    PolicyDecision,
+)
 from governance.policies import EDITABLE, policy_fields, policy_update
 from governance.services import credential_set_value, mask
 from tenancy.admin import TenantScopedAdmin
+
+admin.site.site_header = admin.site.site_title = "Opsgate administration"
+admin.site.index_title = "Site administration"
+
+# The policy's JSON fields in the editor: choice lists of the risk levels the model's ``clean`` accepts.
+POLICY_EDITOR_SCHEMAS = {
+    "require_human_approval_for": {
+        "type": "array",
+        "title": "Risk levels that need a human approval",
+        "items": {"type": "string", "enum": list(RISK_LEVELS)},
+    },
+    "category_risk_levels": {
+        "type": "object",
+        "title": "Risk level by workflow category",
+        "keys": {},
+        "additionalProperties": {"type": "string", "enum": list(RISK_LEVELS)},
+    },
+}
 
 
 @admin.register(KillSwitch)
@@ -76,6 +102,11 @@ class AutomationPolicyAdmin(TenantScopedAdmin):
     list_display = ["tenant", "mode", "on_deny", "allow_self_approval", "updated_at", "updated_by"]
     fields = ["tenant", *EDITABLE, "updated_at", "updated_by"]
     readonly_fields = ["updated_at", "updated_by"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in POLICY_EDITOR_SCHEMAS:
+            kwargs["widget"] = SchemaJSONWidget(schema=POLICY_EDITOR_SCHEMAS[db_field.name])
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         saved = policy_update(tenant=obj.tenant, data=policy_fields(obj), user=request.user)

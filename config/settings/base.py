@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_jsonform",  # the admin's editor for JSON fields (rules, the policy)
     "core",  # before django_q: its qcluster command replaces django-q2's (core/worker_cluster.py)
     "django_q",
     "tenancy",

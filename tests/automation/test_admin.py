@@ -86,3 +86,24 @@ def test_the_admin_answers_unstorable_text_with_its_form_not_a_500(staff, tenant
     assert response.context["adminform"].form.errors[field] == [shown]
     assert value in response.content.decode().replace("&quot;", '"')  # as typed
     assert not AutomationRule.objects.exists()
+
+
+def test_the_editor_schemas_come_from_the_api_models():
+    from automation.admin_editor import actions_schema, conditions_schema, trigger_config_schema
+    from automation.schemas import ACTION_TYPES, RULE_OPERATORS
+
+    condition = conditions_schema()["items"]
+    assert condition["properties"]["operator"]["enum"] == list(RULE_OPERATORS)
+    assert condition["required"] == ["field", "operator"]
+    action = actions_schema()["items"]
+    assert action["properties"]["type"]["enum"] == list(ACTION_TYPES)
+    assert [option["title"] for option in action["properties"]["config"]["oneOf"]] == list(ACTION_TYPES)
+    assert "$ref" not in json.dumps([actions_schema(), conditions_schema(), trigger_config_schema()])
+    assert "anyOf" not in json.dumps([actions_schema(), conditions_schema(), trigger_config_schema()])
+
+
+@pytest.mark.django_db
+def test_the_add_page_renders_the_editor_and_the_brand(staff):
+    page = staff.get("/admin/automation/automationrule/add/").content.decode()
+    assert "data-django-jsonform" in page and "regex_match" in page
+    assert "Opsgate administration" in page

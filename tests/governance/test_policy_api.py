@@ -134,3 +134,13 @@ def test_the_admin_answers_an_unstorable_category_with_its_form_not_a_500(client
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["category_risk_levels"] == [problem]
     assert not AutomationPolicy.objects.exists() and not AuditEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_edits_the_policy_json_in_the_editor_with_risk_level_choices(client, tenant):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_superuser("root", "root@example.com", "x"))
+    page = client.get("/admin/governance/automationpolicy/add/").content.decode()
+    assert page.count("data-django-jsonform=") == 2
+    assert "Risk level by workflow category" in page and "&quot;critical&quot;" in page
