@@ -5,7 +5,8 @@ class ApprovalsConfig(AppConfig):
     name = "approvals"
 
     def ready(self):
-        from approvals.subscriber import approvals_follow_journal, approvals_reconcile
-        from runs.journal.append import journal_subscribe
+        # Its journal subscriber is registered with the others (settings.OPSGATE_JOURNAL_SUBSCRIBERS).
+        from approvals.launch_lookup import approval_facts, held_run_approval_id
+        from runs.engine.approval_lookup import approval_lookup_register
 
-        journal_subscribe(approvals_follow_journal, reconcile=approvals_reconcile)
+        approval_lookup_register(find=approval_facts, hold_approval_id=held_run_approval_id)

@@ -10,8 +10,5 @@ class AutomationConfig(AppConfig):
 
         return webhook_secrets_rotate()
 
-    def ready(self):
-        from automation.triggers import rules_follow_journal, rules_reconcile
-        from runs.journal.append import journal_subscribe
-
-        journal_subscribe(rules_follow_journal, reconcile=rules_reconcile, isolated=True)
+    # Its journal subscriber (the rules, isolated) is registered with the others, in the order
+    # settings.OPSGATE_JOURNAL_SUBSCRIBERS gives.

@@ -17,6 +17,17 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """JSON ``true``/``false`` only: ``"false"`` must not read as approved (docs/decisions.md)."""
+
+    default_error_messages = {"invalid": "Must be a JSON boolean (true or false)."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid")
+
+
 class CheckedJSONField(serializers.JSONField):
     """DRF's JSON field, with the JSON text of a form field checked as the parser checks a JSON
     body: DRF parses that text here, past the parser and past the middleware (which saw only the

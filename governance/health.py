@@ -63,7 +63,6 @@ def health_report(*, database_error: str | None) -> dict:
     """The ``/health`` body: healthy, degraded (no worker, or Qdrant down) or unhealthy (no database)."""
     from django.utils import timezone
 
-    import config
     from governance.selectors import kill_switch_states
 
     database_ok = database_error is None
@@ -82,7 +81,7 @@ def health_report(*, database_error: str | None) -> dict:
         "database": "connected" if database_ok else database_error,
         "qdrant": qdrant,
         "kill_switches": kill_switch_states() if database_ok else dict(settings.OPSGATE_KILL_SWITCH_DEFAULTS),
-        "version": config.__version__,
+        "version": settings.OPSGATE_VERSION,
         "service": "opsgate",
         "component": "api",
         "worker": worker,

@@ -5,9 +5,6 @@ class RunsConfig(AppConfig):
     name = "runs"
 
     def ready(self):
-        from runs.engine.follow import engine_follow_journal, engine_reconcile
-        from runs.engine.launch_gate import launch_follow_journal, launch_reconcile
-        from runs.journal.append import journal_subscribe
+        from runs.journal.subscribers import journal_subscribers_load
 
-        journal_subscribe(engine_follow_journal, reconcile=engine_reconcile)
-        journal_subscribe(launch_follow_journal, reconcile=launch_reconcile)
+        journal_subscribers_load()  # every app's hooks, in the order settings give

@@ -13,6 +13,8 @@ env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
 
+OPSGATE_VERSION = __version__  # what /health reports; apps read it here rather than importing config
+
 DATA_DIR = Path(env.str("OPSGATE_DATA_DIR", default=str(BASE_DIR / "var")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -272,3 +274,29 @@ OPSGATE_DEMO_ENDPOINTS = env.bool("OPSGATE_DEMO_ENDPOINTS", default=DEBUG)
 OPSGATE_BASE_URL = env.str("OPSGATE_BASE_URL", default="http://127.0.0.1:8000")
 # How often the portal's inbox asks for new requests (seconds).
 OPSGATE_PORTAL_POLL_SECONDS = env.int("OPSGATE_PORTAL_POLL_SECONDS", default=5)
+
+# The journal's subscribers, called in this order for every appended event (inside the appending
+# transaction; see runs.journal.append.journal_subscribe). Registered once, at ready time, by the runs
+# app. The order matters: the engine resumes a run whose step waited on the closed approval, then the
+# launch gate releases or fails a held launch, then approvals keeps its inbox rows in step with the
+# journal; automation rules come last and are ``isolated`` (their work runs after the append's own
+# writes, in a savepoint, and their failure never fails the append).
+OPSGATE_JOURNAL_SUBSCRIBERS = [
+    {
+        "subscriber": "runs.engine.follow.engine_follow_journal",
+        "reconcile": "runs.engine.follow.engine_reconcile",
+    },
+    {
+        "subscriber": "runs.engine.launch_gate.launch_follow_journal",
+        "reconcile": "runs.engine.launch_gate.launch_reconcile",
+    },
+    {
+        "subscriber": "approvals.subscriber.approvals_follow_journal",
+        "reconcile": "approvals.subscriber.approvals_reconcile",
+    },
+    {
+        "subscriber": "automation.triggers.rules_follow_journal",
+        "reconcile": "automation.triggers.rules_reconcile",
+        "isolated": True,
+    },
+]

@@ -15,6 +15,7 @@ from core.errors import Conflict, ErrorDetail
 from core.ids import new_ulid
 from governance.models import OnDeny
 from governance.policy import decision_record, policy_settings
+from runs.engine.approval_lookup import approval_lookup
 from runs.engine.events import engine_event
 from runs.engine.graph import graph_problems
 from runs.engine.launch_gate import (
@@ -63,9 +64,7 @@ def run_replay(*, tenant: Tenant, key: str, fingerprint: str) -> Launch | None:
 
 
 def _hold_approval_id(run: Run) -> str:
-    from approvals.models import Approval
-
-    return Approval.objects.filter(run=run).values_list("event_id", flat=True).first() or ""
+    return approval_lookup().hold_approval_id(run)
 
 
 def run_start(

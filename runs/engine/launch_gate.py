@@ -24,6 +24,7 @@ from governance.policy import (
     launch_risk,
     policy_gate_evaluate,
 )
+from runs.engine.approval_lookup import approval_lookup
 from runs.journal.append import Transition
 from runs.journal.projection import is_resolution_signal
 from runs.models import Run, RunKind, RunState
@@ -58,12 +59,10 @@ class ApprovalNotUsable(BadRequest):
 
 
 def approval_check(*, tenant, approval_event_id: str) -> None:
-    from approvals.models import Approval, ApprovalStatus
-
-    approval = Approval.objects.filter(tenant=tenant, event_id=approval_event_id).first()
+    approval = approval_lookup().find(tenant, approval_event_id)
     if approval is None:
         raise ApprovalNotUsable(f"Approval not found: {approval_event_id}")
-    if approval.status != ApprovalStatus.APPROVED:
+    if not approval.approved:
         raise ApprovalNotUsable(f"Approval is not approved: {approval_event_id} ({approval.status})")
     if Run.objects.filter(tenant=tenant, policy_approval_id=approval_event_id).exists():
         raise ApprovalNotUsable(f"Approval was already used for a launch: {approval_event_id}")

@@ -5,10 +5,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from core.api import WorkflowRunsApi
+from core.fields import StrictBooleanField
 from core.schema import UniqueListField
 from governance.models import RISK_LEVELS, OnDeny, PolicyMode
 from governance.policies import policy_update, policy_view
-from runs.api.workflow_runs.serializers import StrictBooleanField
 
 
 class PolicyInput(serializers.Serializer):

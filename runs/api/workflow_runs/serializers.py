@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from core.fields import StrictCharField
+from core.fields import StrictBooleanField, StrictCharField
 from core.json_values import non_finite_problems
 from core.schema import JSONObjectField
 from runs.models import Workflow
@@ -81,17 +81,6 @@ class TemplateSummaryOutput(serializers.Serializer):
 
 class TemplateOutput(TemplateSummaryOutput):
     graph = serializers.JSONField()
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """JSON ``true``/``false`` only: ``"false"`` must not read as approved (docs/decisions.md)."""
-
-    default_error_messages = {"invalid": "Must be a JSON boolean (true or false)."}
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool):
-            return data
-        self.fail("invalid")
 
 
 class RunStartInput(serializers.Serializer):
