@@ -8,7 +8,10 @@ transaction. Of any number of concurrent decisions exactly one appends; the rest
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
@@ -24,11 +27,17 @@ from approvals.errors import (
 from approvals.models import Approval, ApprovalStatus, DecidedVia
 from core.errors import DomainError
 from runs.errors import InconsistentRunState, StorageWriteError
-from runs.journal.append import journal_append, journal_now
+from runs.journal.event_schema import event_parse, event_payload, utc_z
 from runs.journal.projection import is_pending_signal
-from runs.journal.schema import event_parse, event_payload, utc_z
 from runs.models import Run, RunEvent
+from runs.services import journal_append, journal_now
 from tenancy.models import Tenant
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -41,24 +50,30 @@ class Resolution:
     run_status: str
 
 
-def approval_resolve(**kwargs) -> Resolution:
-    """See ``_approval_resolve``; a database failure is the contract's STORAGE_WRITE_ERROR."""
-    try:
-        return _approval_resolve(**kwargs)
-    except DomainError:
-        raise
-    except DatabaseError as exc:
-        raise StorageWriteError() from exc
+def _writes_storage(fn: Callable[P, R]) -> Callable[P, R]:
+    """A database failure inside ``fn`` is the contract's STORAGE_WRITE_ERROR; domain errors pass."""
+
+    @wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except DomainError:
+            raise
+        except DatabaseError as exc:
+            raise StorageWriteError() from exc
+
+    return wrapper
 
 
-def _approval_resolve(
+@_writes_storage
+def approval_resolve(
     *,
     tenant: Tenant,
     event_id: str,
     decision: str,
     approver_id: str,
     reason: str | None,
-    user,
+    user: User,
     acting_for_others: bool,
     via: str = DecidedVia.API,
     run_pk: int | None = None,
@@ -72,6 +87,7 @@ def _approval_resolve(
     ``approver_id`` must be the caller's username unless ``acting_for_others`` (an API key, which
     records the person it acts for); the caller's account is recorded either way. ``run_pk`` names
     the run when the caller knows it (the portal), so an id reused in another run is not ambiguous.
+    A database failure is the contract's ``StorageWriteError``.
     """
     if not acting_for_others and approver_id != user.get_username():
         raise ApproverMismatch()
@@ -96,7 +112,7 @@ def _approval_resolve(
         if (run.pending_approval or {}).get("event_id") != event_id:
             raise NoPendingApproval(event_id=event_id)
         _self_approval_check(tenant, approval, user)
-        resolved_at = utc_z(journal_now(run))
+        resolved_at = _journal_time(run)
         payload = _resolution_payload(target.payload, decision, approver_id, reason, resolved_at)
         journal_append(tenant=tenant, payloads=[payload], context={"user": user, "via": via})
         status = Run.objects.values_list("status", flat=True).get(pk=run.pk)
@@ -110,20 +126,27 @@ def _approval_resolve(
     )
 
 
-def _self_approval_check(tenant: Tenant, approval: Approval, user) -> None:
+def _self_approval_check(tenant: Tenant, approval: Approval, user: User) -> None:
     """The person who asked (an account's username) may decide only if the policy allows it."""
     username = user.get_username() if getattr(user, "is_authenticated", False) else ""
     if not username or approval.requested_by != username:
         return
-    from governance.policy import policy_settings
+    from governance.gate import policy_settings
 
     if not policy_settings(tenant).allow_self_approval:
         raise SelfApprovalForbidden(approver=username)
 
 
+def _journal_time(run: Run) -> str:
+    """Now on the run's journal clock (never before its latest event), as the journal writes times."""
+    at = utc_z(journal_now(run))
+    assert at is not None  # utc_z of a datetime is never None
+    return at
+
+
 def _resolution_payload(
-    target: dict, decision: str, approver_id: str, reason: str | None, resolved_at: str
-) -> dict:
+    target: dict[str, Any], decision: str, approver_id: str, reason: str | None, resolved_at: str
+) -> dict[str, Any]:
     compact = resolved_at.replace("-", "").replace(":", "").replace(".", "")
     title = f"Approval {decision}"
     event = {
@@ -168,7 +191,7 @@ def approval_expire(*, approval_id: int) -> bool:
             or run.inconsistency
         ):
             return False
-        at = utc_z(journal_now(run))
+        at = _journal_time(run)
         event = {
             "id": f"exp_{approval.event_id}_{at.replace('-', '').replace(':', '').replace('.', '')}",
             "run_id": run.run_id,

@@ -25,7 +25,7 @@ from approvals.selectors import (
 )
 from approvals.services import approval_expire, approval_resolve
 from core.errors import DomainError
-from governance.policy import policy_settings
+from governance.gate import policy_settings
 from runs.selectors import recent_events
 from tenancy.portal import portal_page
 

@@ -1,1 +1,3 @@
-"""Automation rules (built by the policy-gate issue)."""
+"""Automation rules and their executions: triggers (time, event, webhook, manual), conditions and
+actions. Rule writes: ``automation.services``; executions: ``automation.executions``; reads:
+``automation.selectors``."""

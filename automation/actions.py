@@ -15,7 +15,7 @@ from typing import Any
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
-from automation.schemas import ACTIONS
+from automation.rule_validation import ACTIONS
 from automation.webhook_secrets import (
     SEALED,
     WEBHOOK,
@@ -30,8 +30,8 @@ from governance.errors import CredentialNotFound
 from runs.engine.egress import EgressRefused
 from runs.engine.http_client import HttpCallFailed, http_call
 from runs.engine.origins import credentials_origin_problem
-from runs.engine.templates import TemplateRenderError, mask_secrets, render
-from runs.journal.schema import event_parse, event_payload, utc_z
+from runs.engine.rendering import TemplateRenderError, mask_secrets, render
+from runs.journal.event_schema import event_parse, event_payload, utc_z
 
 AUTOMATION_WORKFLOW = "automation"  # meta.workflow of events rules write: rules never fire on them
 
@@ -104,9 +104,8 @@ def action_describe(action: dict) -> str:
 
 
 def _workflow_execution(config, context: ActionContext) -> dict:
-    from runs.engine.launch import run_start
-    from runs.engine.launch_gate import GateRequest
     from runs.models import Workflow
+    from runs.services import GateRequest, run_start
 
     workflow = Workflow.objects.filter(tenant=context.rule.tenant, pk=config.workflow_id).first()
     if workflow is None:
@@ -203,7 +202,7 @@ def _journal_event(
 
 
 def _request_approval(config, context: ActionContext) -> dict:
-    from runs.journal.append import journal_append
+    from runs.services import journal_append
 
     run_id = f"automation_{context.execution.execution_id}"
     expires = None
@@ -226,7 +225,7 @@ def _request_approval(config, context: ActionContext) -> dict:
 
 
 def _append_event(config, context: ActionContext) -> dict:
-    from runs.journal.append import journal_append
+    from runs.services import journal_append
 
     payload = _journal_event(
         run_id=config.run_id, type=config.type, title=config.title, details=config.details, context=context

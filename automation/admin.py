@@ -11,7 +11,7 @@ from django.db import models
 
 from automation.admin_editor import RULE_EDITOR_SCHEMAS
 from automation.models import AutomationExecution, AutomationRule
-from automation.schemas import RULE_FIELDS, rule_validate
+from automation.rule_validation import RULE_FIELDS, rule_validate
 from automation.services import rule_create, rule_update
 from automation.webhook_secrets import actions_public
 from core.forms import SchemaJSONWidget, StorableJSONField

@@ -1,12 +1,12 @@
 """The admin editor's JSON Schemas for a rule's trigger, conditions and actions, generated from
-the pydantic models that validate the API (``automation.schemas``): operators and action types
+the pydantic models that validate the API (``automation.rule_validation``): operators and action types
 are choice lists, each action's settings follow its type. The models stay the one validator."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from automation.schemas import ACTION_TYPES, ACTIONS, TRIGGERS, Action, Condition
+from automation.rule_validation import ACTION_TYPES, ACTIONS, TRIGGERS, Action, Condition
 from core.json_form_schema import json_form_schema
 
 TRIGGER_TITLES = {

@@ -46,7 +46,7 @@ class ExecutionStatus(models.TextChoices):
 class AutomationRule(models.Model):
     """A rule: when its trigger fires and its conditions hold, run its actions in order.
 
-    ``trigger_config``, ``conditions`` and ``actions`` are validated by ``automation.schemas``
+    ``trigger_config``, ``conditions`` and ``actions`` are validated by ``automation.rule_validation``
     (the admin and the API share it). Time triggers keep ``schedule`` (a django-q2 ``Schedule``) in
     step; webhook triggers keep the SHA-256 of their secret token. A rule that cannot be evaluated
     (a path stored before paths were checked) records why in ``last_error`` instead of failing the

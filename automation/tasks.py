@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from automation.executions import execution_run as _execution_run
+from automation.executions import execution_start
 from automation.models import AutomationRule, RuleStatus
-from automation.services import execution_run as _execution_run
-from automation.services import execution_start
 from core.tenant_scope import across_tenants, for_tenant
 
 

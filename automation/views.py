@@ -9,9 +9,10 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from automation.executions import manual_execute
 from automation.models import AutomationExecution, AutomationRule, ExecutionStatus
-from automation.schemas import ManualExecution
-from automation.services import manual_execute
+from automation.rule_validation import ManualExecution
+from automation.selectors import rule_execution_list, rule_list_by_name
 from automation.webhook_secrets import actions_public
 from core.errors import DomainError
 from core.input_hygiene import json_text_problems
@@ -19,29 +20,14 @@ from tenancy.portal import portal_page
 
 RULES_PAGE_SIZE = 50
 EXECUTIONS_PAGE_SIZE = 20
-EXECUTION_LIST_FIELDS = (
-    "execution_id",
-    "rule_id",
-    "status",
-    "started_at",
-    "completed_at",
-    "duration_ms",
-    "actions_total",
-    "actions_successful",
-    "actions_failed",
-    "execution_context",
-    "error_message",
-)
 TRIGGER_DATA_MAX = 64 * 1024
 
 
 @require_GET
 @portal_page("automation:read")
 def rules_page(request):
-    rules = AutomationRule.objects.filter(tenant=request.portal.tenant).order_by("name", "rule_id")
-    page = Paginator(rules.defer("actions", "conditions", "metadata"), RULES_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    rules = rule_list_by_name(tenant=request.portal.tenant)
+    page = Paginator(rules, RULES_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "portal/rules.html", {"nav": "automation", "page_obj": page})
 
 
@@ -49,8 +35,7 @@ def rules_page(request):
 @portal_page("automation:read")
 def rule_page(request, rule_id):
     rule = get_object_or_404(AutomationRule, tenant=request.portal.tenant, pk=rule_id)
-    executions = rule.executions.only(*EXECUTION_LIST_FIELDS).order_by("-started_at", "-execution_id")
-    page = Paginator(executions, EXECUTIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(rule_execution_list(rule=rule), EXECUTIONS_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "nav": "automation",
         "rule": rule,
@@ -91,10 +76,11 @@ def rule_execute(request, rule_id):
     if problem:
         messages.error(request, problem)
         return redirect("portal:rule", rule_id=rule.pk)
+    execution_input = ManualExecution(automation_rule_id=str(rule.pk), execution_data=data, dry_run=dry_run)
     try:
         execution, _ = manual_execute(
             rule=rule,
-            request=ManualExecution(automation_rule_id=str(rule.pk), execution_data=data, dry_run=dry_run),
+            execution_input=execution_input,
             user=request.user,
             inactive_dry_runs=True,
         )

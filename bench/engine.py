@@ -91,7 +91,7 @@ def queue_runs(env: dict, url: str, count: int) -> None:
     """Queues ``count`` runs through the run start service (as POST /v1/runs does) in one process."""
     script = f"""
 import django, json; django.setup()
-from runs.engine.launch import run_start
+from runs.services import run_start
 from tenancy.models import Tenant
 tenant = Tenant.objects.get(slug="bench")
 graph = json.loads({json.dumps(graph(url))!r})

@@ -4,7 +4,7 @@ from django.urls import path
 
 from approvals import views as approvals
 from automation import views as automation
-from automation.views_health import health_page
+from ops.health_page import health_page
 from runs import views as runs
 from tenancy import views as tenancy
 

@@ -7,10 +7,10 @@ from django.views.generic import RedirectView
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from automation.demo_views import demo_echo
 from core.contracts import CATCH_ALL_PATTERN
 from core.views import contract_route_not_found
 from governance.api.workflow_runs.policy import PolicyApi
+from ops.demo_views import demo_echo
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -36,8 +36,9 @@ urlpatterns = [
     path("api/v1/", include("runs.api.workflow_runs.urls")),
     # automation-rule-execute
     path("api/v1/automation/", include("automation.api.urls")),
-    # run-event policy gate (xyOps /api/app/...)
+    # run-event policy gate (xyOps /api/app/...): run_event, then the Automation Manager
     path("api/app/", include("runs.api.run_event.urls")),
+    path("api/app/", include("governance.api.run_event.urls")),
     # our additions under workflow-runs' /api/v1/ prefix
     path("api/v1/", include("tenancy.api.workflow_runs.urls")),
     path("api/v1/policy", PolicyApi.as_view()),

@@ -1,5 +1,6 @@
-"""Pagination parameters, bounded in one place, and limit/offset pages
-``{<items_key>: [...], total, limit, offset}`` (400 otherwise).
+"""Pagination parameters, bounded in one place, and two page shapes: limit/offset pages
+``{<items_key>: [...], total, limit, offset}`` and page/limit pages ``{data, pagination, meta}``
+(400 otherwise).
 
 ``bounded_int`` is the one parser of a page, limit or offset: ASCII digits only, and never beyond
 ``OFFSET_MAX`` rows into a table, so no query parameter reaches the database as an integer it
@@ -8,8 +9,13 @@ cannot hold. Each contract words the refusal in its own envelope.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
+from django.db.models import QuerySet
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
@@ -125,3 +131,73 @@ def page_parameters():
             description="default 0",
         ),
     ]
+
+
+@dataclass(frozen=True)
+class PageNumberPages:
+    """Page/limit lists: ``?page=`` (from 1) and ``?limit=`` (1 to ``limit_max``) answered as
+    ``{"data": [...], "pagination": {page, limit, total, totalPages, hasNext, hasPrev},
+    "meta": {"filters": {page, limit, **filters}, "resource"}}``."""
+
+    default_limit: int
+    limit_max: int
+
+    def _bounds(self) -> tuple[tuple[str, int, int], ...]:
+        return (("page", 1, page_number_max(self.limit_max)), ("limit", self.default_limit, self.limit_max))
+
+    def parameters(self) -> list:
+        """The OpenAPI query parameters, for ``extend_schema(parameters=...)``."""
+        from core.schema import EmptyIsDefaultParameter
+
+        return [
+            EmptyIsDefaultParameter(
+                name, {"type": "integer", "minimum": 1, "maximum": high}, description=f"default {default}"
+            )
+            for name, default, high in self._bounds()
+        ]
+
+    def read(self, request) -> tuple[int, int]:
+        """``(page, limit)``; ``Invalid`` ("Query validation failed") naming each one out of bounds."""
+        problems = []
+        values = {}
+        for name, default, high in self._bounds():
+            value = bounded_int(request.query_params.get(name), default=default, low=1, high=high)
+            if value is None:
+                problems.append(
+                    ErrorDetail(
+                        name, f"Expected an integer between 1 and {high}", "invalid_type", "invalid_type"
+                    )
+                )
+            values[name] = value
+        if problems:
+            raise Invalid("Query validation failed", details=problems)
+        return values["page"], values["limit"]
+
+    def response(
+        self,
+        request,
+        queryset: QuerySet,
+        serialize: Callable[[Any], dict],
+        *,
+        resource: str,
+        filters: Mapping[str, Any],
+    ) -> Response:
+        """The page of ``queryset`` the request asks for, each row through ``serialize``."""
+        page, limit = self.read(request)
+        total = queryset.count()
+        rows = list(queryset[(page - 1) * limit : page * limit])
+        pages = math.ceil(total / limit) if total else 0
+        return Response(
+            {
+                "data": [serialize(row) for row in rows],
+                "pagination": {
+                    "page": page,
+                    "limit": limit,
+                    "total": total,
+                    "totalPages": pages,
+                    "hasNext": page < pages,
+                    "hasPrev": page > 1,
+                },
+                "meta": {"filters": {"page": page, "limit": limit, **filters}, "resource": resource},
+            }
+        )

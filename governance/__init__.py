@@ -1,1 +1,1 @@
-"""Governance: kill switches now; policy, credentials and audit in later issues."""
+"""Governance: kill switches, the policy gate and each tenant's policy, credentials, the audit log."""

@@ -12,8 +12,8 @@ from governance.models import (
     KillSwitch,
     PolicyDecision,
 )
-from governance.policies import EDITABLE, policy_fields, policy_update
-from governance.services import credential_set_value, mask
+from governance.selectors import POLICY_EDITABLE_FIELDS, policy_fields
+from governance.services import credential_set_value, mask, policy_update
 from tenancy.admin import TenantScopedAdmin
 
 admin.site.site_header = admin.site.site_title = "Opsgate administration"
@@ -100,7 +100,7 @@ class AutomationPolicyAdmin(TenantScopedAdmin):
     """One policy per tenant; the model's ``clean`` validates as ``PUT /api/v1/policy`` does."""
 
     list_display = ["tenant", "mode", "on_deny", "allow_self_approval", "updated_at", "updated_by"]
-    fields = ["tenant", *EDITABLE, "updated_at", "updated_by"]
+    fields = ["tenant", *POLICY_EDITABLE_FIELDS, "updated_at", "updated_by"]
     readonly_fields = ["updated_at", "updated_by"]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):

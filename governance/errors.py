@@ -1,3 +1,5 @@
+"""Governance's errors (credentials)."""
+
 from core.errors import Conflict, NotFound
 
 

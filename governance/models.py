@@ -1,4 +1,5 @@
-"""Governance rows."""
+"""Governance rows: kill switches, credentials, each tenant's automation policy and the gate's
+decisions, the audit log."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError

@@ -1,4 +1,5 @@
-"""Reads in governance, scoped by tenant where rows belong to one."""
+"""Reads in governance (kill switches, credentials, a tenant's policy), scoped by tenant where rows
+belong to one."""
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -6,7 +7,7 @@ from django.db.models import QuerySet
 from core.tenant_scope import for_tenant
 from governance.crypto import decrypt
 from governance.errors import CredentialNotFound
-from governance.models import Credential, KillSwitch
+from governance.models import AutomationPolicy, Credential, KillSwitch, PolicyMode
 from tenancy.models import Tenant
 
 
@@ -35,3 +36,29 @@ def credential_value(*, tenant: Tenant, name: str) -> str:
     """The clear value, for the code that sends it (an automation webhook). Raises
     ``CredentialNotFound``, or ``InvalidToken`` when no configured key opens it."""
     return decrypt(credential_get(tenant=tenant, name=name).value_encrypted)
+
+
+# The policy's fields that the API and the admin change (the rest is bookkeeping).
+POLICY_EDITABLE_FIELDS = (
+    "mode",
+    "require_human_approval_for",
+    "allow_self_approval",
+    "approval_lifetime_minutes",
+    "on_deny",
+    "category_risk_levels",
+)
+
+
+def policy_fields(policy: AutomationPolicy) -> dict:
+    return {name: getattr(policy, name) for name in POLICY_EDITABLE_FIELDS}
+
+
+def policy_view(tenant: Tenant) -> dict:
+    """The policy as the API shows it; a tenant without a row reads as mode ``off``."""
+    row = for_tenant(AutomationPolicy, tenant).first()
+    policy = row or AutomationPolicy(tenant=tenant, mode=PolicyMode.OFF)
+    return {
+        **policy_fields(policy),
+        "updated_at": row.updated_at if row else None,
+        "updated_by": row.updated_by.get_username() if row and row.updated_by else None,
+    }

@@ -1,1 +1,3 @@
-"""Runs, the journal, workflows and the engine (built by the run-journal and engine issues)."""
+"""Runs: each run's journal (the append-only event record and its projection), workflows and their
+templates, and the engine that executes workflow runs. Writes: ``runs.services``; reads:
+``runs.selectors``."""

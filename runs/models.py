@@ -48,7 +48,7 @@ class Run(models.Model):
     updated under this row's lock on every append; ``journal_state`` is the fold's working state.
 
     Runs the engine drives also carry what they run (a frozen graph), their engine ``state`` and
-    a lease: the worker advancing the run holds it until ``lease_until`` (runs.engine.runner)."""
+    a lease: the worker advancing the run holds it until ``lease_until`` (runs.engine.lease)."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="runs")
     run_id = models.CharField(max_length=200)

@@ -3,22 +3,27 @@ stored projection. A database failure is the contract's STORAGE_READ_ERROR."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterable
 from functools import wraps
+from typing import ParamSpec, TypeVar
 
 from django.db import DatabaseError
-from django.db.models import F, Window
+from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from core.tenant_scope import for_tenant
-from runs.errors import InconsistentRunState, RunNotFound, StorageReadError
-from runs.models import Run, RunEvent
+from runs.errors import InconsistentRunState, RunNotFound, StorageReadError, WorkflowNotFound
+from runs.models import Run, RunEvent, Workflow
 from tenancy.models import Tenant
 
+P = ParamSpec("P")
+T = TypeVar("T")
 
-def reads_storage(fn: Callable) -> Callable:
+
+def reads_storage(fn: Callable[P, T]) -> Callable[P, T]:
     @wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return fn(*args, **kwargs)
         except DatabaseError as exc:
@@ -49,13 +54,28 @@ def run_with_journal(*, tenant: Tenant, run_id: str, consistent: bool = True) ->
     return run
 
 
+def run_get(
+    *,
+    tenant: Tenant,
+    run_id: str,
+    missing: Exception | type[Exception],
+    categories: frozenset[str] | None = None,
+) -> Run:
+    """The tenant's run ``run_id`` (a run a person may see, given ``categories``); raises ``missing``,
+    the not-found error of the contract that asks, for missing and foreign runs alike."""
+    run = runs_visible(tenant=tenant, categories=categories).filter(run_id=run_id).first()
+    if run is None:
+        raise missing
+    return run
+
+
 def run_status(*, tenant: Tenant, run_id: str) -> dict:
     run = run_with_journal(tenant=tenant, run_id=run_id)
     pending = run.pending_approval if run.status == "paused" else None
     return {"run_id": run.run_id, "status": run.status, "pending_approval": pending}
 
 
-def runs_visible(*, tenant: Tenant, categories: frozenset[str] | None):
+def runs_visible(*, tenant: Tenant, categories: frozenset[str] | None) -> QuerySet[Run]:
     """The tenant's runs a person may see: a team limited to workflow categories sees only runs of
     workflows in them (runs without a workflow need an unrestricted team)."""
     runs = for_tenant(Run, tenant)
@@ -64,7 +84,7 @@ def runs_visible(*, tenant: Tenant, categories: frozenset[str] | None):
     return runs
 
 
-def recent_events(*, tenant: Tenant, run_pks, per_run: int) -> dict[int, list[RunEvent]]:
+def recent_events(*, tenant: Tenant, run_pks: Iterable[int], per_run: int) -> dict[int, list[RunEvent]]:
     """The latest ``per_run`` journal events of each of the tenant's runs, oldest first, in one query."""
     latest = (
         for_tenant(RunEvent, tenant)
@@ -81,3 +101,16 @@ def recent_events(*, tenant: Tenant, run_pks, per_run: int) -> dict[int, list[Ru
     for event in sorted(latest, key=lambda e: (e.timestamp, e.seq)):
         by_run.setdefault(event.run_id, []).append(event)
     return by_run
+
+
+def workflow_get(
+    *, tenant: Tenant, workflow_id: uuid.UUID | str, categories: frozenset[str] | None = None
+) -> Workflow:
+    """Raises ``WorkflowNotFound`` for missing, foreign and out-of-category workflows alike."""
+    workflows = for_tenant(Workflow, tenant).filter(pk=workflow_id)
+    if categories is not None:
+        workflows = workflows.filter(category__in=categories)
+    workflow = workflows.first()
+    if workflow is None:
+        raise WorkflowNotFound()
+    return workflow

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
-from runs.engine.cancel import run_cancel, run_is_active
+from runs.engine.cancel import run_is_active
 from runs.journal.verify import journal_verify
-from runs.models import RunEvent, RunKind, Workflow
-from runs.runs_view import CONTRACT_STATUSES, run_view, status_filter, status_words
-from runs.selectors import runs_visible
+from runs.models import Run, RunEvent, RunKind, Workflow
+from runs.read_model import CONTRACT_STATUSES, run_view, status_filter, status_words
+from runs.selectors import run_get, runs_visible
+from runs.services import run_cancel
 from tenancy.portal import portal_page
 
 RUNS_PAGE_SIZE = 50
@@ -36,6 +38,15 @@ LIST_FIELDS = (
     "last_event_at",
     "event_count",
 )
+
+
+def _run_visible(caller, run_id: str) -> Run:
+    return run_get(
+        tenant=caller.tenant,
+        run_id=run_id,
+        categories=caller.categories,
+        missing=Http404("No Run matches the given query."),  # get_object_or_404's words
+    )
 
 
 @require_GET
@@ -81,7 +92,7 @@ def runs_page(request):
 @portal_page("runs:read")
 def run_page(request, run_id: str):
     caller = request.portal
-    run = get_object_or_404(runs_visible(tenant=caller.tenant, categories=caller.categories), run_id=run_id)
+    run = _run_visible(caller, run_id)
     view = run_view(run)
     latest = list(
         RunEvent.objects.filter(run=run)
@@ -109,7 +120,7 @@ def run_page(request, run_id: str):
 @portal_page("runs:cancel")
 def run_cancel_view(request, run_id: str):
     caller = request.portal
-    run = get_object_or_404(runs_visible(tenant=caller.tenant, categories=caller.categories), run_id=run_id)
+    run = _run_visible(caller, run_id)
     try:
         run_cancel(tenant=caller.tenant, run_id=run.run_id, user=request.user)
     except DomainError as exc:

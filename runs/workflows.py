@@ -1,18 +1,24 @@
-"""Workflows: every write and read, scoped by tenant and by the caller's category privileges."""
+"""Workflows: their writes and their list, scoped by tenant and by the caller's category privileges
+(one workflow by id: ``runs.selectors.workflow_get``)."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from core.errors import ErrorDetail
 from runs.engine.graph import graph_problems
-from runs.errors import CategoryForbidden, GraphInvalid, WorkflowNotFound
+from runs.errors import CategoryForbidden, GraphInvalid
 from runs.models import Workflow, WorkflowVersion
 from tenancy.models import Tenant
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def _check(definition: dict, categories: frozenset[str] | None) -> None:
+
+def _check(definition: dict[str, Any], categories: frozenset[str] | None) -> None:
     problems = graph_problems(definition["graph"])
     if problems:
         raise GraphInvalid(details=[ErrorDetail("", problem) for problem in problems])
@@ -21,7 +27,13 @@ def _check(definition: dict, categories: frozenset[str] | None) -> None:
 
 
 @transaction.atomic
-def workflow_create(*, tenant: Tenant, definition: dict, user=None, categories=None) -> Workflow:
+def workflow_create(
+    *,
+    tenant: Tenant,
+    definition: dict[str, Any],
+    user: User | None = None,
+    categories: frozenset[str] | None = None,
+) -> Workflow:
     """A new workflow at version 1. Raises ``GraphInvalid`` (every problem) or ``CategoryForbidden``."""
     _check(definition, categories)
     workflow = Workflow.objects.create(tenant=tenant, created_by=user, version=1, **definition)
@@ -30,7 +42,13 @@ def workflow_create(*, tenant: Tenant, definition: dict, user=None, categories=N
 
 
 @transaction.atomic
-def workflow_replace(*, workflow: Workflow, definition: dict, user=None, categories=None) -> Workflow:
+def workflow_replace(
+    *,
+    workflow: Workflow,
+    definition: dict[str, Any],
+    user: User | None = None,
+    categories: frozenset[str] | None = None,
+) -> Workflow:
     """PUT: the whole definition replaced, the version bumped, the previous one kept."""
     _check(definition, categories)
     locked = Workflow.objects.select_for_update().get(pk=workflow.pk)
@@ -46,7 +64,14 @@ def workflow_delete(*, workflow: Workflow) -> None:
     workflow.delete()
 
 
-def workflow_list(*, tenant: Tenant, categories=None, name="", tag="", category="") -> QuerySet[Workflow]:
+def workflow_list(
+    *,
+    tenant: Tenant,
+    categories: frozenset[str] | None = None,
+    name: str = "",
+    tag: str = "",
+    category: str = "",
+) -> QuerySet[Workflow]:
     workflows = Workflow.objects.filter(tenant=tenant).defer("graph")
     if categories is not None:
         workflows = workflows.filter(category__in=categories)
@@ -65,14 +90,3 @@ def _with_tag(workflows: QuerySet[Workflow], tag: str) -> QuerySet[Workflow]:
     # SQLite has no JSON containment: pick the ids here (its deployments are small).
     ids = [pk for pk, tags in workflows.values_list("pk", "tags") if tag in (tags or [])]
     return workflows.filter(pk__in=ids)
-
-
-def workflow_get(*, tenant: Tenant, workflow_id, categories=None) -> Workflow:
-    """Raises ``WorkflowNotFound`` for missing, foreign and out-of-category workflows alike."""
-    workflows = Workflow.objects.filter(tenant=tenant, pk=workflow_id)
-    if categories is not None:
-        workflows = workflows.filter(category__in=categories)
-    workflow = workflows.first()
-    if workflow is None:
-        raise WorkflowNotFound()
-    return workflow

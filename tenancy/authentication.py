@@ -34,7 +34,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         raw = request.headers.get("X-API-Key")
         if raw is None:
             return None
-        key = api_key_use(raw.strip())
+        key = api_key_use(raw_key=raw.strip())
         grants = key_owner_grants(key)
         if grants is None:
             raise exceptions.AuthenticationFailed("API key owner is no longer a member of the key's tenant")

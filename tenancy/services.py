@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -18,6 +19,9 @@ from tenancy.keys import generate_raw_key, hash_key
 from tenancy.models import ApiKey, Membership, Role, Team, Tenant
 from tenancy.scopes import unknown_scopes
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 def tenant_ensure(*, slug: str, name: str = "") -> Tenant:
     tenant, _ = Tenant.objects.get_or_create(slug=slug, defaults={"name": name or slug})
@@ -25,7 +29,7 @@ def tenant_ensure(*, slug: str, name: str = "") -> Tenant:
 
 
 @transaction.atomic
-def membership_ensure(*, tenant: Tenant, user, role: Role, team_slug: str = "default") -> Membership:
+def membership_ensure(*, tenant: Tenant, user: User, role: Role, team_slug: str = "default") -> Membership:
     """Puts ``user`` in the tenant's team ``team_slug`` (created if missing) with ``role``."""
     team, _ = Team.objects.get_or_create(tenant=tenant, slug=team_slug, defaults={"name": team_slug.title()})
     membership, created = Membership.objects.get_or_create(user=user, team=team, defaults={"role": role})
@@ -35,18 +39,18 @@ def membership_ensure(*, tenant: Tenant, user, role: Role, team_slug: str = "def
     return membership
 
 
-def user_register(*, username: str, email: str, password: str):
+def user_register(*, username: str, email: str, password: str) -> User:
     """Open registration (operator-api): a user with no tenant until an admin adds them to a team.
 
     Raises ``UsernameTaken``/``EmailTaken`` (400, username checked first, as the origin) and
     ``Invalid`` when the password fails the configured validators.
     """
-    User = get_user_model()
-    if User.objects.filter(username__iexact=username).exists():
+    user_model = get_user_model()
+    if user_model.objects.filter(username__iexact=username).exists():
         raise UsernameTaken()
-    if User.objects.filter(email__iexact=email).exists():
+    if user_model.objects.filter(email__iexact=email).exists():
         raise EmailTaken()
-    candidate = User(username=username, email=email)
+    candidate = user_model(username=username, email=email)
     try:
         validate_password(password, user=candidate)
     except ValidationError as exc:
@@ -68,7 +72,7 @@ def user_register(*, username: str, email: str, password: str):
 def api_key_create(
     *,
     tenant: Tenant,
-    user,
+    user: User,
     name: str,
     scopes: list[str] | tuple[str, ...] = (),
     expires_at: datetime | None = None,
@@ -96,7 +100,7 @@ def api_key_create(
     return key, raw
 
 
-def api_key_use(raw_key: str) -> ApiKey:
+def api_key_use(*, raw_key: str) -> ApiKey:
     """Counts one use of the key whose hash matches ``raw_key``, in one conditional UPDATE, so that
     concurrent requests can never pass its quota; raises ``AuthenticationFailed`` with the reason.
 

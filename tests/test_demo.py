@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from approvals.models import Approval
-from automation.demo import DEMO_AGENT_RUN, DEMO_RULE
 from automation.models import AutomationRule
+from ops.demo import DEMO_AGENT_RUN, DEMO_RULE
 from runs.models import Run, RunState
 from tenancy.models import Membership
 

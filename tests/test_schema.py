@@ -19,7 +19,7 @@ from core.errors import ErrorDetail
 from core.openapi.envelopes import CONTRACT_ERRORS
 from core.problems import Problem
 from governance.models import Credential, PolicyDecision
-from runs.journal.schema import event_parse
+from runs.journal.event_schema import event_parse
 
 METHODS = ("get", "post", "put", "patch", "delete")
 

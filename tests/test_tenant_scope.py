@@ -14,7 +14,7 @@ from governance.services import credential_create
 from tests.factories import TenantFactory
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("approvals", "automation", "core", "governance", "runs", "tenancy")
+APPS = ("approvals", "automation", "core", "governance", "ops", "runs", "tenancy")
 # Modules whose every read of a tenant-owned model goes through the helper: the selectors (the
 # reads behind every page and endpoint), the background tasks (no request, so no tenant), and the
 # modules that open secrets for them.

@@ -8,49 +8,38 @@ Cannot <action> automation"), path id (400), body (400), then the rule (404, 409
 
 from __future__ import annotations
 
-import math
 import uuid
 
-from django.db.models import Count
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
 from rest_framework.response import Response
 
 from automation.api.views_data import execution_data, rule_data, rule_links
-from automation.models import (
-    AutomationExecution,
-    AutomationRule,
-    ExecutionStatus,
-    Priority,
-    RuleStatus,
-    TriggerType,
-)
-from automation.schemas import (
+from automation.executions import execution_start, manual_execute
+from automation.models import AutomationRule, ExecutionStatus, Priority, RuleStatus, TriggerType
+from automation.rule_validation import (
     RULE_FIELDS,
     ManualExecution,
     RuleFields,
     manual_execution_validate,
     rule_validate,
 )
-from automation.services import (
-    ExecutionNotFound,
-    execution_start,
-    manual_execute,
-    rule_create,
-    rule_delete,
+from automation.selectors import (
+    execution_get,
+    execution_list,
+    rule_execution_counts,
     rule_get,
-    rule_update,
-    webhook_token_matches,
+    rule_list,
 )
+from automation.services import rule_create, rule_delete, rule_update, webhook_token_matches
 from automation.webhook_secrets import actions_public
 from core.api import AutomationRulesApi
 from core.errors import ErrorDetail, Invalid, NotFound
 from core.openapi.pydantic_models import model_schema
-from core.pagination import bounded_int, page_number_max
-from core.schema import EmptyIsDefaultParameter
+from core.pagination import PageNumberPages
 from core.tenant_scope import across_tenants
-from runs.engine.launch import request_fingerprint
+from runs.services import request_fingerprint
 
 ID_INVALID = "Invalid ID format"
 VERBS = {"GET": "read", "POST": "create", "PUT": "update", "DELETE": "delete"}
@@ -85,50 +74,8 @@ class AutomationApi(AutomationRulesApi):
             raise
 
 
-LIMIT_MAX = 100
-PAGE_BOUNDS = (("page", 1, page_number_max(LIMIT_MAX)), ("limit", 25, LIMIT_MAX))
-PAGE_PARAMETERS = [
-    EmptyIsDefaultParameter(
-        name, {"type": "integer", "minimum": 1, "maximum": high}, description=f"default {d}"
-    )
-    for name, d, high in PAGE_BOUNDS
-]
-
-
-def _page(request) -> tuple[int, int]:
-    problems = []
-    values = {}
-    for name, default, high in PAGE_BOUNDS:
-        value = bounded_int(request.query_params.get(name), default=default, low=1, high=high)
-        if value is None:
-            problems.append(
-                ErrorDetail(name, f"Expected an integer between 1 and {high}", "invalid_type", "invalid_type")
-            )
-        values[name] = value
-    if problems:
-        _validation_failed(problems, "Query validation failed")
-    return values["page"], values["limit"]
-
-
-def _paginated(request, queryset, serialize, resource: str, filters: dict) -> Response:
-    page, limit = _page(request)
-    total = queryset.count()
-    rows = list(queryset[(page - 1) * limit : page * limit])
-    pages = math.ceil(total / limit) if total else 0
-    return Response(
-        {
-            "data": [serialize(row) for row in rows],
-            "pagination": {
-                "page": page,
-                "limit": limit,
-                "total": total,
-                "totalPages": pages,
-                "hasNext": page < pages,
-                "hasPrev": page > 1,
-            },
-            "meta": {"filters": {"page": page, "limit": limit, **filters}, "resource": resource},
-        }
-    )
+PAGES = PageNumberPages(default_limit=25, limit_max=100)
+PAGE_PARAMETERS = PAGES.parameters()
 
 
 def _choice_filters(request, fields: dict) -> dict:
@@ -176,17 +123,8 @@ class RuleListApi(AutomationApi):
                 "name": None,
             },
         )
-        rules = AutomationRule.objects.filter(tenant=request.auth.tenant).select_related(
-            "tenant", "created_by"
-        )
-        for name in ("status", "trigger_type", "priority"):
-            if name in filters:
-                rules = rules.filter(**{name: filters[name]})
-        if "name" in filters:
-            rules = rules.filter(name__icontains=filters["name"])
-        return _paginated(
-            request, rules.order_by("-created_at", "rule_id"), rule_data, "automation_rule", filters
-        )
+        rules = rule_list(tenant=request.auth.tenant, filters=filters)
+        return PAGES.response(request, rules, rule_data, resource="automation_rule", filters=filters)
 
     @extend_schema(request=RuleFields, responses={201: dict}, tags=["automation"])
     def post(self, request):
@@ -209,9 +147,7 @@ class RuleDetailApi(AutomationApi):
     @extend_schema(responses={200: dict}, tags=["automation"])
     def get(self, request, rule_id):
         rule = rule_get(tenant=request.auth.tenant, rule_id=_uuid(rule_id))
-        counts = {status: 0 for status in ExecutionStatus.values}
-        for status, count in _status_counts(rule):
-            counts[status] = count
+        counts = rule_execution_counts(rule=rule)
         total = sum(counts.values())
         body = rule_data(rule)
         body["execution_statistics"] = {
@@ -250,10 +186,6 @@ class RuleDetailApi(AutomationApi):
         return Response(status=204)
 
 
-def _status_counts(rule):
-    return rule.executions.values_list("status").annotate(n=Count("pk")).order_by()
-
-
 class RuleExecuteApi(AutomationApi):
     """``POST /api/v1/automation/rules/{id}/execute``: 201 with the execution."""
 
@@ -274,7 +206,7 @@ class RuleExecuteApi(AutomationApi):
         key = request.headers.get("Idempotency-Key", "").strip()[:200]
         execution, _ = manual_execute(
             rule=rule,
-            request=body,
+            execution_input=body,
             user=request.user,
             idempotency_key=key,
             request_hash=request_fingerprint({"rule": str(path_id), **body.model_dump()}),
@@ -302,20 +234,12 @@ class ExecutionListApi(AutomationApi):
         tags=["automation"],
     )
     def get(self, request, rule_id=None):
-        executions = AutomationExecution.objects.filter(tenant=request.auth.tenant).select_related("tenant")
         filters = _choice_filters(request, {"status": ExecutionStatus.values, "automation_rule_id": None})
         wanted = rule_id or filters.get("automation_rule_id")
-        if wanted is not None:
-            rule = rule_get(tenant=request.auth.tenant, rule_id=_uuid(wanted))
-            executions = executions.filter(rule=rule)
-        if "status" in filters:
-            executions = executions.filter(status=filters["status"])
-        return _paginated(
-            request,
-            executions.order_by("-started_at", "execution_id"),
-            execution_data,
-            "automation_execution",
-            filters,
+        rule = rule_get(tenant=request.auth.tenant, rule_id=_uuid(wanted)) if wanted is not None else None
+        executions = execution_list(tenant=request.auth.tenant, rule=rule, filters=filters)
+        return PAGES.response(
+            request, executions, execution_data, resource="automation_execution", filters=filters
         )
 
 
@@ -324,13 +248,7 @@ class ExecutionDetailApi(AutomationApi):
 
     @extend_schema(responses={200: dict}, tags=["automation"])
     def get(self, request, execution_id):
-        execution = (
-            AutomationExecution.objects.filter(tenant=request.auth.tenant, pk=_uuid(execution_id))
-            .select_related("tenant")
-            .first()
-        )
-        if execution is None:
-            raise ExecutionNotFound()
+        execution = execution_get(tenant=request.auth.tenant, execution_id=_uuid(execution_id))
         links = {
             "self": f"/api/v1/automation/executions/{execution.execution_id}",
             "collection": "/api/v1/automation/executions",

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "runs",
     "approvals",
     "automation",
+    "ops",
 ]
 
 MIDDLEWARE = [

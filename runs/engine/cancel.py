@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict
 from runs.engine.events import engine_event
-from runs.engine.runner import run_close, steps_skip_unfinished
+from runs.engine.lifecycle import run_close, steps_skip_unfinished
 from runs.errors import RunNotFound
 from runs.journal.append import journal_append, journal_now
 from runs.models import ACTIVE_RUN_STATES, Run, RunKind, RunState
-from runs.runs_view import JOURNAL_STATUS
+from runs.read_model import JOURNAL_STATUS
 from tenancy.models import Tenant
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class RunNotActive(Conflict):
@@ -38,7 +43,7 @@ def run_is_active(run: Run) -> bool:
 
 
 @transaction.atomic
-def run_cancel(*, tenant: Tenant, run_id: str, user, via: str = "portal") -> Run:
+def run_cancel(*, tenant: Tenant, run_id: str, user: User, via: str = "portal") -> Run:
     """Stops a run that has not ended, under its lock: unfinished steps are skipped, a ``run_stopped``
     event names the person (the journal's subscribers withdraw its pending approval), and a workflow
     run becomes ``cancelled``. A worker midway through a step loses its lease, so its result is

@@ -1,7 +1,8 @@
 """The journal events the engine writes, in run-journal-v0's vocabulary (docs/architecture.md):
 ``meta.step`` is the node id for a node's events and a run-level marker otherwise, so the
 journal's projection sees ``summary`` as completed and ``run_stopped``/``approval_rejected`` as
-stopped, and ``/v1/runs/{id}/status`` and ``/journal`` read workflow runs like any other."""
+stopped, and ``/v1/runs/{id}/status`` and ``/journal`` read workflow runs like any other.
+``run_event`` builds one for a run and ``run_events_append`` writes them to its journal."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from core.ids import new_ulid
+from runs.journal.append import journal_append, journal_now
+from runs.journal.event_schema import TEXT_MAX, event_parse, event_payload, utc_z
 from runs.journal.projection import TERMINAL_STEPS
-from runs.journal.schema import TEXT_MAX, event_parse, event_payload, utc_z
+from runs.models import Run, RunKind
 
 RUN_MARKERS = ("run_queued", "run_completed", *TERMINAL_STEPS)  # reserved: never node ids
 DETAILS_MAX = 2000
@@ -55,3 +58,22 @@ def engine_event(
         "meta": meta,
     }
     return event_payload(event_parse(event))
+
+
+def run_event(run: Run, step: str, **fields) -> dict:
+    """An engine event of ``run``, timed by its journal's clock (``engine_event``'s fields)."""
+    return engine_event(
+        run_id=run.run_id, at=journal_now(run), workflow=run.workflow_name, step=step, **fields
+    )
+
+
+def run_events_append(run: Run, payloads: list[dict]) -> None:
+    """Appends engine events to the journal of ``run``, which the caller holds locked."""
+    if payloads:
+        journal_append(  # folds the events into ``run`` itself: no second lock, no re-read
+            tenant=run.tenant,
+            payloads=payloads,
+            kind=RunKind.WORKFLOW,
+            context={"kind": "workflow"},  # approvals.ApprovalKind.WORKFLOW: the inbox shows its origin
+            locked_run=run,
+        )

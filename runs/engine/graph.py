@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from runs.engine.events import RUN_MARKERS
 from runs.engine.nodes import CONFIGS, CREDENTIAL_PLACES, config_problems, credentials_allowed
-from runs.engine.templates import dotted, references_credentials, template_strings
-from runs.journal.schema import ID_MAX
+from runs.engine.rendering import dotted, references_credentials, template_strings
+from runs.journal.event_schema import ID_MAX
 
 NodeType = Literal["start", "http", "approval", "condition", "transform", "delay"]
 

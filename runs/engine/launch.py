@@ -8,13 +8,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 
 from core.errors import Conflict, ErrorDetail
 from core.ids import new_ulid
-from governance.models import OnDeny
-from governance.policy import decision_record, policy_settings
+from governance.gate import decision_record, gate_decide
 from runs.engine.approval_lookup import approval_lookup
 from runs.engine.events import engine_event
 from runs.engine.graph import graph_problems
@@ -23,8 +23,8 @@ from runs.engine.launch_gate import (
     ApprovalNotUsable,
     GateRequest,
     PolicyDenied,
-    gate_decide,
     hold_events,
+    launch_approved,
 )
 from runs.engine.runner import run_enqueue
 from runs.errors import GraphInvalid
@@ -32,6 +32,9 @@ from runs.journal.append import journal_append
 from runs.journal.projection import initial_state
 from runs.models import Run, RunKind, RunState, Workflow
 from tenancy.models import Tenant
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 class IdempotencyKeyReused(Conflict):
@@ -45,7 +48,7 @@ class Launch:
     replayed: bool  # True: an earlier request with the same Idempotency-Key created ``run``
 
 
-def request_fingerprint(data) -> str:
+def request_fingerprint(data: object) -> str:
     """SHA-256 of the request body's canonical JSON (key order and spacing do not matter)."""
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -59,6 +62,7 @@ def run_replay(*, tenant: Tenant, key: str, fingerprint: str) -> Launch | None:
     if run.request_hash != fingerprint:
         raise IdempotencyKeyReused()
     if run.waiting_for == HELD:  # still held for approval: the same refusal, naming the same approval
+        assert run.automation_policy is not None  # a held run keeps the gate's denial
         raise PolicyDenied(run.automation_policy, held=run, approval_event_id=_hold_approval_id(run))
     return Launch(run=run, replayed=True)
 
@@ -70,10 +74,10 @@ def _hold_approval_id(run: Run) -> str:
 def run_start(
     *,
     tenant: Tenant,
-    user=None,
-    graph: dict | None = None,
+    user: User | AnonymousUser | None = None,
+    graph: dict[str, Any] | None = None,
     workflow: Workflow | None = None,
-    input: dict | None = None,
+    input: dict[str, Any] | None = None,
     idempotency_key: str = "",
     fingerprint: str = "",
     gate: GateRequest | None = None,
@@ -93,16 +97,21 @@ def run_start(
     problems = graph_problems(graph)
     if problems:
         raise GraphInvalid(details=[ErrorDetail("", problem) for problem in problems])
-    user = user if getattr(user, "is_authenticated", False) else None
+    user = user if user is not None and user.is_authenticated else None
     gate = gate or GateRequest()
-    policy = policy_settings(tenant)
     username = user.get_username() if user else "api"
-    decision, decision_id = gate_decide(
-        policy, tenant=tenant, gate=gate, workflow=workflow, username=username
+    verdict = gate_decide(
+        tenant=tenant,
+        requested_risk=gate.risk_level,
+        workflow=workflow,
+        human_approved=launch_approved(tenant=tenant, gate=gate),
+        title=gate.title or (workflow.name if workflow is not None else "Inline workflow"),
+        username=username,
     )
-    held = decision is not None and not decision["allowed"]
-    if held and policy.on_deny != OnDeny.REQUEST_APPROVAL:
-        raise PolicyDenied(decision)
+    if verdict.denied and not verdict.held:
+        assert verdict.decision is not None  # a denial is a decision
+        raise PolicyDenied(verdict.decision)
+    decision, held = verdict.decision, verdict.held
     try:
         with transaction.atomic():
             run = Run.objects.create(
@@ -124,7 +133,7 @@ def run_start(
                 journal_state=initial_state(),
             )
             if held:
-                events = hold_events(run, decision, username, policy.approval_lifetime_minutes)
+                events = hold_events(run, verdict, username)
                 journal_append(
                     tenant=tenant,
                     payloads=events,
@@ -141,7 +150,7 @@ def run_start(
                     decision_record(
                         tenant=tenant,
                         decision=decision,
-                        decision_id=decision_id,
+                        decision_id=verdict.decision_id,
                         title=title,
                         username=username,
                         run_id=run.run_id,
@@ -158,11 +167,12 @@ def run_start(
             ) from None
         raise
     if held:
+        assert decision is not None  # a held launch was denied
         raise PolicyDenied(decision, held=run, approval_event_id=events[1]["id"])
     return Launch(run=run, replayed=False)
 
 
-def _queued_event(run: Run, user) -> dict:
+def _queued_event(run: Run, user: User | None) -> dict:
     what = (
         f"Workflow '{run.workflow_name}' (version {run.workflow_version})"
         if run.workflow_id

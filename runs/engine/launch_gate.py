@@ -1,8 +1,9 @@
-"""The policy gate on every launch, and launches held for a person's approval.
+"""What a launch does with the policy gate's decision, and launches held for a person's approval.
 
-``run_start`` asks ``gate_decide`` before writing a run. A denied launch raises ``PolicyDenied``;
-with the tenant's ``on_deny: request_approval`` it is first written as a held run (state
-``waiting``, ``waiting_for="launch"``) whose journal asks for an approval of kind ``launch``.
+``run_start`` asks ``governance.gate.gate_decide`` once, before writing a run (a cited approval is
+checked first, ``launch_approved``). A denied launch raises ``PolicyDenied``; with the tenant's
+``on_deny: request_approval`` it is first written as a held run (state ``waiting``,
+``waiting_for="launch"``) whose journal asks for an approval of kind ``launch`` (``hold_events``).
 Approving it in any door (inbox, API) releases the run through ``launch_follow_journal``, with the
 gate's decision re-made as human-approved; rejecting or expiry fails it.
 """
@@ -12,22 +13,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from core.errors import BadRequest, Forbidden
 from core.ids import new_ulid
-from governance.policy import (
-    PolicySettings,
-    decision_record,
-    launch_risk,
-    policy_gate_evaluate,
-)
+from governance.gate import GateDecision, decision_record
 from runs.engine.approval_lookup import approval_lookup
 from runs.journal.append import Transition
 from runs.journal.projection import is_resolution_signal
 from runs.models import Run, RunKind, RunState
+from tenancy.models import Tenant
 
 HELD = "launch"  # Run.waiting_for of a launch held for approval
 
@@ -47,7 +45,7 @@ class PolicyDenied(Forbidden):
     default_code = "POLICY_DENIED"
 
     def __init__(self, decision: dict, *, held: Run | None = None, approval_event_id: str = "") -> None:
-        extra = {"automation_policy": decision}
+        extra: dict[str, Any] = {"automation_policy": decision}
         if held is not None:
             extra.update(approval_id=approval_event_id, run_id=held.run_id)
         super().__init__(f"Automation policy denied job launch: {decision['reason']}", extra=extra)
@@ -58,7 +56,7 @@ class ApprovalNotUsable(BadRequest):
     """The cited approval does not exist here, is not approved, or already launched a run."""
 
 
-def approval_check(*, tenant, approval_event_id: str) -> None:
+def approval_check(*, tenant: Tenant, approval_event_id: str) -> None:
     approval = approval_lookup().find(tenant, approval_event_id)
     if approval is None:
         raise ApprovalNotUsable(f"Approval not found: {approval_event_id}")
@@ -68,32 +66,23 @@ def approval_check(*, tenant, approval_event_id: str) -> None:
         raise ApprovalNotUsable(f"Approval was already used for a launch: {approval_event_id}")
 
 
-def gate_decide(
-    policy: PolicySettings, *, tenant, gate: GateRequest, workflow, username: str
-) -> tuple[dict | None, str]:
-    """The decision (None when the policy is off) and a decision id; denials are recorded here,
-    allowed decisions by the caller together with the run they let through."""
-    approved = gate.human_approved
+def launch_approved(*, tenant: Tenant, gate: GateRequest) -> bool:
+    """Whether the gate is told a person approved the launch: the caller says so, or it cites an
+    approval, which must be usable (``ApprovalNotUsable``)."""
     if gate.approval_event_id:
         approval_check(tenant=tenant, approval_event_id=gate.approval_event_id)
-        approved = True
-    risk = launch_risk(policy, requested=gate.risk_level, workflow=workflow)
-    decision = policy_gate_evaluate(policy, risk_level=risk, human_approved=approved)
-    decision_id = f"am_{new_ulid()}"
-    if decision is not None and not decision["allowed"]:
-        title = gate.title or (workflow.name if workflow is not None else "Inline workflow")
-        decision_record(
-            tenant=tenant, decision=decision, decision_id=decision_id, title=title, username=username
-        )
-    return decision, decision_id
+        return True
+    return gate.human_approved
 
 
-def hold_events(run: Run, decision: dict, requester: str, lifetime_minutes: int) -> list[dict]:
+def hold_events(run: Run, verdict: GateDecision, requester: str) -> list[dict]:
     """The held run's journal: the launch, then the request for a person's approval."""
     from runs.engine.events import engine_event
 
+    decision = verdict.decision
+    assert decision is not None  # a held launch was denied
     what = f"workflow '{run.workflow_name}'" if run.workflow_id else "an inline workflow"
-    common = {"run_id": run.run_id, "at": run.created_at, "workflow": run.workflow_name}
+    common: dict[str, Any] = {"run_id": run.run_id, "at": run.created_at, "workflow": run.workflow_name}
     risk = decision["risk_level"] if decision["risk_level"] in ("low", "medium", "high") else "high"
     return [
         engine_event(
@@ -111,7 +100,7 @@ def hold_events(run: Run, decision: dict, requester: str, lifetime_minutes: int)
             step="launch_approval",
             risk_level=risk,
             approval={"status": "pending", "requested_by": requester},
-            expires_at=run.created_at + timedelta(minutes=lifetime_minutes),
+            expires_at=run.created_at + timedelta(minutes=verdict.approval_lifetime_minutes),
         ),
     ]
 

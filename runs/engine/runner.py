@@ -9,6 +9,8 @@ never lost: its own ``run_advance`` finds the lease free.
 
 A worker killed mid-step leaves the step ``running`` and the lease to lapse; ``runs_sweep``
 re-enqueues the run and the step executes again. A step recorded as succeeded never runs again.
+The lease lives in ``runs.engine.lease``; creating and finishing steps and ending the run, in
+``runs.engine.lifecycle``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -30,15 +31,16 @@ from pydantic import ValidationError
 
 from core.json_values import storable
 from core.tenant_scope import across_tenants
-from runs.engine.events import details_text, engine_event
+from runs.engine.events import details_text, run_event, run_events_append
+from runs.engine.lease import lease_release, lease_seconds, lease_take
+from runs.engine.lifecycle import run_fail, run_succeed, step_create, step_finish
 from runs.engine.nodes import CREDENTIAL_PLACES, NODE_TYPES, credentials_allowed
 from runs.engine.nodes.base import NodeContext, Outcome
 from runs.engine.plan import StepView, next_moves
+from runs.engine.rendering import TemplateRenderError, mask_secrets, render_config, template_context
 from runs.engine.secrets import run_credentials
-from runs.engine.templates import TemplateRenderError, mask_secrets, render_config, template_context
-from runs.journal.append import journal_append, journal_now
 from runs.journal.projection import TERMINAL_STATUSES
-from runs.models import ACTIVE_RUN_STATES, Run, RunKind, RunState, Step, StepState
+from runs.models import ACTIVE_RUN_STATES, Run, RunState, Step, StepState
 
 logger = logging.getLogger(__name__)
 TASK = "runs.engine.runner.run_advance"
@@ -69,7 +71,7 @@ class Work:
 def run_advance(run_pk: int) -> str:
     """Advances the run as far as it can go now; a no-op if another worker holds it or it is over."""
     token = uuid.uuid4().hex
-    if not _lease_take(run_pk, token):
+    if not lease_take(run_pk, token):
         return "skipped: finished, or another worker holds the run"
     executed, started = 0, time.monotonic()
     try:
@@ -81,11 +83,11 @@ def run_advance(run_pk: int) -> str:
                 _record(work, _unrecordable(work, exc), token)
             executed += 1
             if time.monotonic() - started > TASK_BUDGET_SECONDS:  # stay far inside django-q's timeout
-                Run.objects.filter(pk=run_pk, lease_token=token).update(lease_token="", lease_until=None)
+                lease_release(run_pk, token)
                 run_enqueue(run_pk)
                 break
     finally:
-        Run.objects.filter(pk=run_pk, lease_token=token).update(lease_token="", lease_until=None)
+        lease_release(run_pk, token)
     return f"executed {executed} step(s)"
 
 
@@ -96,38 +98,6 @@ def _unrecordable(work: Work, exc: Exception) -> Outcome:
     return Outcome.failed(
         f"Node '{work.node['id']}' result could not be recorded",
         f"The step's result could not be stored ({type(exc).__name__})",
-    )
-
-
-def _lease_seconds() -> int:
-    return settings.OPSGATE_RUN_LEASE_SECONDS
-
-
-def _lease_take(run_pk: int, token: str) -> bool:
-    now = timezone.now()
-    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-    taken = (
-        Run.objects.filter(free, pk=run_pk, state__in=ACTIVE_RUN_STATES)
-        .order_by()
-        .update(lease_token=token, lease_until=now + timedelta(seconds=_lease_seconds()))
-    )
-    return taken == 1
-
-
-def _append(run: Run, payloads: list[dict]) -> None:
-    if payloads:
-        journal_append(  # folds the events into ``run`` itself: no second lock, no re-read
-            tenant=run.tenant,
-            payloads=payloads,
-            kind=RunKind.WORKFLOW,
-            context={"kind": "workflow"},  # approvals.ApprovalKind.WORKFLOW: the inbox shows its origin
-            locked_run=run,
-        )
-
-
-def _event(run: Run, step: str, **fields) -> dict:
-    return engine_event(
-        run_id=run.run_id, at=journal_now(run), workflow=run.workflow_name, step=step, **fields
     )
 
 
@@ -143,10 +113,10 @@ def _next_work(run_pk: int, token: str) -> Work | None:
         now = timezone.now()
         for step in [s for s in steps.values() if s.state == StepState.WAITING and s.node_type == "approval"]:
             if _wait_over(run, step, now) and step.state == StepState.FAILED:
-                _run_fail(run, steps, step.error, step.output.get("decision"))
+                run_fail(run, steps, step.error, step.output.get("decision"))
                 return None
         if run.status in TERMINAL_STATUSES:  # the journal was ended by an approval service
-            _run_fail(run, steps, f"The run's journal ended with status '{run.status}'", None)
+            run_fail(run, steps, f"The run's journal ended with status '{run.status}'", None)
             return None
         for step in steps.values():
             if step.state != StepState.RUNNING:
@@ -156,7 +126,7 @@ def _next_work(run_pk: int, token: str) -> Work | None:
                     f"Gave up after {step.attempts} attempts: the worker stopped during the step each time"
                 )
                 step_finish(step, StepState.FAILED, now)
-                _run_fail(run, steps, step.error, None)
+                run_fail(run, steps, step.error, None)
                 return None
             return _start(run, step, nodes[step.node_id], steps, now)  # its worker died: again
         for step in [s for s in steps.values() if s.state == StepState.WAITING and s.node_type == "delay"]:
@@ -178,21 +148,8 @@ def _next_work(run_pk: int, token: str) -> Work | None:
             run.lease_token, run.lease_until = "", None
             run.save(update_fields=["state", "waiting_for", "lease_token", "lease_until", "updated_at"])
             return None
-        _run_succeed(run, now)
+        run_succeed(run, now)
         return None
-
-
-def step_create(run: Run, steps: dict[str, Step], node: dict, state: str, now) -> Step:
-    step = Step.objects.create(
-        run=run,
-        index=len(steps) + 1,
-        node_id=node["id"],
-        node_type=node["type"],
-        state=state,
-        started_at=now if state == StepState.RUNNING else None,
-    )
-    steps[step.node_id] = step
-    return step
 
 
 def _start(run: Run, step: Step, node: dict, steps: dict[str, Step], now) -> Work:
@@ -210,7 +167,7 @@ def _start(run: Run, step: Step, node: dict, steps: dict[str, Step], now) -> Wor
     if run.state == RunState.QUEUED:
         run.started_at = now
     run.state, run.waiting_for = RunState.RUNNING, ""
-    run.lease_until = now + timedelta(seconds=_lease_seconds() + extra)
+    run.lease_until = now + timedelta(seconds=lease_seconds() + extra)
     run.save(update_fields=["state", "waiting_for", "started_at", "lease_until", "updated_at"])
     outputs = {
         node_id: {"output": s.output, "status": s.state}
@@ -287,7 +244,7 @@ def _record(work: Work, outcome: Outcome, token: str) -> None:
         if outcome.state == StepState.WAITING:
             step.state = StepState.WAITING
             if node_type == "approval":
-                event = _event(
+                event = run_event(
                     run,
                     node_id,
                     type="approval_requested",
@@ -301,11 +258,11 @@ def _record(work: Work, outcome: Outcome, token: str) -> None:
             else:
                 step.wake_at = outcome.wake_at
                 schedule(TASK, run.pk, schedule_type=Schedule.ONCE, next_run=outcome.wake_at, repeats=-1)
-                event = _event(
+                event = run_event(
                     run, node_id, type="action", title=message, details=details_text(output, message)
                 )
             step.save()
-            _append(run, [event])
+            run_events_append(run, [event])
             return
         step.state = outcome.state
         step.finished_at = now
@@ -313,15 +270,16 @@ def _record(work: Work, outcome: Outcome, token: str) -> None:
         step.save()
         if outcome.state == StepState.SUCCEEDED:
             kind = {"start": "intent", "condition": "decision"}.get(node_type, "action")
-            _append(
-                run, [_event(run, node_id, type=kind, title=message, details=details_text(output, message))]
+            run_events_append(
+                run,
+                [run_event(run, node_id, type=kind, title=message, details=details_text(output, message))],
             )
             return
-        _append(
-            run, [_event(run, node_id, type="error", title=message, details=details_text(error, message))]
+        run_events_append(
+            run, [run_event(run, node_id, type="error", title=message, details=details_text(error, message))]
         )
         steps = {s.node_id: s for s in run.steps.select_for_update()}
-        _run_fail(run, steps, error or message, None)
+        run_fail(run, steps, error or message, None)
 
 
 def _requester(run: Run) -> str:
@@ -334,9 +292,13 @@ def _wait_over(run: Run, step: Step, now) -> bool:
         if step.wake_at is None or step.wake_at > now:
             return False
         step_finish(step, StepState.SUCCEEDED, now)
-        _append(
+        run_events_append(
             run,
-            [_event(run, step.node_id, type="observation", title="Delay finished", details="Delay finished")],
+            [
+                run_event(
+                    run, step.node_id, type="observation", title="Delay finished", details="Delay finished"
+                )
+            ],
         )
         return True
     decision = (step.output or {}).get("decision")
@@ -346,10 +308,10 @@ def _wait_over(run: Run, step: Step, now) -> bool:
     if decision == "approved":
         step_finish(step, StepState.SUCCEEDED, now)
         title = f"Approval granted by {who}"
-        _append(
+        run_events_append(
             run,
             [
-                _event(
+                run_event(
                     run,
                     step.node_id,
                     type="observation",
@@ -367,64 +329,11 @@ def _wait_over(run: Run, step: Step, now) -> bool:
     return True
 
 
-def step_finish(step: Step, state: str, now) -> None:
-    step.state, step.finished_at = state, now
-    if step.started_at:
-        step.duration_ms = max(0, int((now - step.started_at).total_seconds() * 1000))
-    step.save()
-
-
-def steps_skip_unfinished(run: Run, steps: dict[str, Step], now) -> None:
-    """An ended run shows every node: what never started or did not finish becomes skipped."""
-    for node in run.graph["nodes"]:
-        step = steps.get(node["id"])
-        if step is None:
-            steps[node["id"]] = step_create(run, steps, node, StepState.SKIPPED, now)
-        elif step.state in (StepState.PENDING, StepState.WAITING, StepState.RUNNING):
-            step_finish(step, StepState.SKIPPED, now)
-
-
-def _run_fail(run: Run, steps: dict[str, Step], error: str, decision: str | None) -> None:
-    """Fails the run: what has not run is skipped, and the journal gets its terminal event."""
-    now = timezone.now()
-    steps_skip_unfinished(run, steps, now)
-    if run.status not in TERMINAL_STATUSES:
-        marker = "approval_rejected" if run.status == "rejected" or decision == "rejected" else "run_stopped"
-        _append(
-            run, [_event(run, marker, type="decision", title="Run failed", details=error or "Run failed")]
-        )
-    run_close(run, RunState.FAILED, now, error)
-
-
-def _run_succeed(run: Run, now) -> None:
-    _append(
-        run,
-        [_event(run, "run_completed", type="summary", title="Run succeeded", details="Every step finished")],
-    )
-    run_close(run, RunState.SUCCEEDED, now, "")
-
-
-def run_close(run: Run, state: str, now, error: str) -> None:
-    run.state, run.waiting_for, run.error, run.finished_at = state, "", error, now
-    run.lease_token, run.lease_until = "", None
-    run.save(
-        update_fields=[
-            "state",
-            "waiting_for",
-            "error",
-            "finished_at",
-            "lease_token",
-            "lease_until",
-            "updated_at",
-        ]
-    )
-
-
 def runs_sweep() -> int:
     """Scheduled every minute: re-enqueues runs that should be moving and are not (a killed worker's
     lapsed lease, a lost queue message, a delay or decision whose wake-up was lost). Returns how many."""
     now = timezone.now()
-    grace = now - timedelta(seconds=_lease_seconds())
+    grace = now - timedelta(seconds=lease_seconds())
     stalled = (
         across_tenants(Run, reason="stalled-run sweep")
         .filter(state__in=(RunState.QUEUED, RunState.RUNNING))

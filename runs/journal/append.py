@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Literal, overload
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
@@ -36,6 +37,7 @@ class Transition:
 
 Subscriber = Callable[[Transition], None]
 Reconciler = Callable[[Run, list[Transition]], None]
+HookCall = tuple[Callable[..., None], tuple[Any, ...]]  # a subscriber or reconciler, and its arguments
 _subscribers: list[tuple[Subscriber, Reconciler, bool]] = []
 
 logger = logging.getLogger(__name__)
@@ -65,6 +67,10 @@ def journal_now(run: Run) -> datetime:
     return now
 
 
+@overload
+def lock_run(*, tenant: Tenant, run_id: str, kind: str = ..., create: Literal[True] = ...) -> Run: ...
+@overload
+def lock_run(*, tenant: Tenant, run_id: str, kind: str = ..., create: bool) -> Run | None: ...
 def lock_run(*, tenant: Tenant, run_id: str, kind: str = RunKind.EXTERNAL, create: bool = True) -> Run | None:
     """The run row, locked for this transaction; created first if ``create`` (race-safe)."""
     found = list(Run.objects.select_for_update().filter(tenant=tenant, run_id=run_id).order_by()[:1])
@@ -86,7 +92,7 @@ def journal_append(
     external: bool = False,
     locked_run: Run | None = None,
 ) -> list[RunEvent]:
-    """Appends validated payloads (from ``runs.journal.schema.event_payload``), all or nothing.
+    """Appends validated payloads (from ``runs.journal.event_schema.event_payload``), all or nothing.
 
     Raises ``DuplicateEventId`` (the id exists in its run, or twice in ``payloads``) and
     ``StorageWriteError`` when the database fails. The first event of an unknown run creates it.
@@ -103,7 +109,7 @@ def journal_append(
     try:
         with transaction.atomic():
             appended: dict[int, RunEvent] = {}
-            isolated_calls: dict[int, list[tuple]] = {}
+            isolated_calls: dict[int, list[HookCall]] = {}
             for run_id in sorted(by_run):  # a fixed lock order: concurrent batches cannot deadlock
                 if locked_run is not None and locked_run.run_id == run_id:
                     run = locked_run
@@ -155,7 +161,7 @@ def _raise_duplicate(tenant: Tenant, by_run: dict[str, list[tuple[int, dict]]], 
 
 
 def _append_to_run(
-    run: Run, items: list[tuple[int, dict]], context: dict, isolated_calls: dict[int, list[tuple]]
+    run: Run, items: list[tuple[int, dict]], context: dict, isolated_calls: dict[int, list[HookCall]]
 ) -> dict[int, RunEvent]:
     """Appends ``items`` to ``run`` and notifies the subscribers that are part of the append; the
     isolated ones' calls are added to ``isolated_calls`` (by subscriber), made once the whole
@@ -167,6 +173,7 @@ def _append_to_run(
     transitions: list[tuple[RunEvent, dict, dict]] = []
     for _, payload in items:
         timestamp = parse_datetime(payload["timestamp"])
+        assert timestamp is not None  # a validated payload's timestamp is a time
         warning = latest is not None and timestamp < latest
         run.event_count += 1
         row = RunEvent(
@@ -211,6 +218,7 @@ def _append_to_run(
         ]
     )
     for position, (subscriber, reconcile, isolated) in enumerate(_subscribers):
+        calls: list[HookCall]
         if in_order:
             calls = [
                 (subscriber, (Transition(run=run, event=row, before=before, after=after, context=context),))
@@ -226,7 +234,7 @@ def _append_to_run(
     return {index: row for (index, _), row in zip(items, rows, strict=True)}
 
 
-def _notify_isolated(subscriber: Callable, calls: list[tuple[Callable, tuple]]) -> None:
+def _notify_isolated(subscriber: Subscriber, calls: list[HookCall]) -> None:
     """An isolated subscriber's calls for one append, in one savepoint (two round trips, however
     many events): if one fails, the subscriber loses its writes for this append and is not called
     for the rest of it; the append goes on."""

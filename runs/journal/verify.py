@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from runs.journal.chain import chain_hash
+from runs.journal.event_schema import utc_z
 from runs.journal.projection import replay
-from runs.journal.schema import utc_z
 from runs.models import Run
 
 

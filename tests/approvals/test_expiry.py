@@ -8,7 +8,7 @@ from django_q.models import Schedule
 
 from approvals.models import Approval
 from approvals.tasks import approvals_expire_overdue
-from runs.journal.schema import utc_z
+from runs.journal.event_schema import utc_z
 from runs.models import RunEvent
 from tests.runs.journal_helpers import approval_request
 

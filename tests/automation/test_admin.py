@@ -90,7 +90,7 @@ def test_the_admin_answers_unstorable_text_with_its_form_not_a_500(staff, tenant
 
 def test_the_editor_schemas_come_from_the_api_models():
     from automation.admin_editor import actions_schema, conditions_schema, trigger_config_schema
-    from automation.schemas import ACTION_TYPES, RULE_OPERATORS
+    from automation.rule_validation import ACTION_TYPES, RULE_OPERATORS
 
     condition = conditions_schema()["items"]
     assert condition["properties"]["operator"]["enum"] == list(RULE_OPERATORS)

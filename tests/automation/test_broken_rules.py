@@ -292,14 +292,14 @@ def test_a_nul_a_template_makes_is_journalled_as_a_replacement_character(keyed_c
 
 @pytest.mark.django_db
 def test_an_execution_whose_task_raises_anything_ends_failed(keyed_client, capture, monkeypatch):
-    import automation.services
+    import automation.executions
 
     rule = create(keyed_client)
 
     def crash(*args, **kwargs):
         raise RuntimeError("the evaluator fell over")
 
-    monkeypatch.setattr(automation.services, "conditions_hold", crash)
+    monkeypatch.setattr(automation.executions, "conditions_hold", crash)
     with capture(execute=True):
         keyed_client.post(f"{RULES}/{rule.pk}/execute", {"automation_rule_id": str(rule.pk)}, format="json")
     execution = AutomationExecution.objects.get(rule=rule)
@@ -311,7 +311,7 @@ def test_an_execution_whose_task_raises_anything_ends_failed(keyed_client, captu
 
 @pytest.mark.django_db
 def test_an_execution_whose_row_cannot_be_saved_still_ends_failed(keyed_client, capture, monkeypatch):
-    import automation.services
+    import automation.executions
 
     rule = create(keyed_client)
 
@@ -321,8 +321,8 @@ def test_an_execution_whose_row_cannot_be_saved_still_ends_failed(keyed_client, 
     def unsaveable(execution, status):
         raise ValueError("the row cannot be written")
 
-    monkeypatch.setattr(automation.services, "conditions_hold", crash)
-    monkeypatch.setattr(automation.services, "_finish", unsaveable)
+    monkeypatch.setattr(automation.executions, "conditions_hold", crash)
+    monkeypatch.setattr(automation.executions, "_finish", unsaveable)
     with capture(execute=True):
         keyed_client.post(f"{RULES}/{rule.pk}/execute", {"automation_rule_id": str(rule.pk)}, format="json")
     execution = AutomationExecution.objects.get(rule=rule)

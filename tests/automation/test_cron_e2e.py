@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from automation.models import AutomationExecution, AutomationRule
-from automation.schemas import rule_validate
+from automation.rule_validation import rule_validate
 from automation.services import rule_create
 from runs.models import RunEvent
 from tests.automation.conftest import append_action, rule_body

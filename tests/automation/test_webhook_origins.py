@@ -8,7 +8,7 @@ import json
 import pytest
 
 from automation.models import AutomationExecution, AutomationRule
-from automation.schemas import rule_validate
+from automation.rule_validation import rule_validate
 from automation.services import rule_create
 from automation.webhook_secrets import SEALED, SecretsRefused, actions_seal
 from governance.crypto import decrypt, encrypt

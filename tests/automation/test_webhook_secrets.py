@@ -313,7 +313,7 @@ def test_an_api_key_header_is_not_sent_on_to_another_origin_by_a_redirect(keyed_
 def test_webhook_secrets_of_every_tenant_are_rotated_a_batch_at_a_time(settings):
     from cryptography.fernet import Fernet
 
-    from automation.schemas import rule_validate
+    from automation.rule_validation import rule_validate
     from automation.services import rule_create
     from automation.webhook_secrets import webhook_secrets_rotate
     from governance import crypto

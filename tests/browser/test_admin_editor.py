@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from automation.models import AutomationRule
-from automation.schemas import rule_validate
+from automation.rule_validation import rule_validate
 from automation.services import rule_create
 from governance.models import AutomationPolicy
 from tests.browser.conftest import screenshot

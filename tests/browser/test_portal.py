@@ -165,7 +165,7 @@ def test_the_portal_fits_a_phone_and_shows_keyboard_focus(portal, new_page, tena
 
 
 def test_a_rule_page_dry_run_shows_what_would_happen(portal, new_page, tenant):
-    from automation.schemas import rule_validate
+    from automation.rule_validation import rule_validate
     from automation.services import rule_create
     from tests.automation.conftest import append_action, rule_body
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from governance.policy import (
+from governance.gate import (
     PolicySettings,
     UnknownRiskLevel,
     launch_risk,

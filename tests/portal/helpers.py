@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from approvals.models import Approval
 from runs.journal.append import journal_append
-from runs.journal.schema import event_parse, event_payload, utc_z
+from runs.journal.event_schema import event_parse, event_payload, utc_z
 from tests.runs.journal_helpers import event
 
 _seq = itertools.count(1)

@@ -3,7 +3,7 @@
 import pytest
 
 from automation.models import AutomationExecution, ExecutionStatus
-from automation.schemas import rule_validate
+from automation.rule_validation import rule_validate
 from automation.services import rule_create
 from runs.models import Run
 from tests.automation.conftest import append_action, rule_body
@@ -149,8 +149,8 @@ def test_deeply_nested_trigger_data_is_refused_not_a_crash(tenant, operator):
 def test_the_demo_rule_runs_from_the_portal_with_no_trigger_data(
     operator, django_capture_on_commit_callbacks
 ):
-    from automation.demo import DEMO_RULE, demo_load
     from automation.models import AutomationRule
+    from ops.demo import DEMO_RULE, demo_load
 
     demo_load()
     rule = AutomationRule.objects.get(name=DEMO_RULE)

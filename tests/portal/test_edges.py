@@ -124,7 +124,7 @@ def test_an_event_id_reused_in_another_run_is_decided_in_its_own_run(tenant, ope
 @pytest.mark.django_db
 def test_an_inconsistent_run_is_not_offered_cancel_and_refuses_it(tenant, operator):
     from runs.journal.append import journal_append
-    from runs.journal.schema import event_parse, event_payload
+    from runs.journal.event_schema import event_parse, event_payload
     from tests.runs.journal_helpers import approval_request
 
     ask(tenant, "run_1", event_id="evt_1")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from approvals.models import Approval
 from approvals.selectors import expiry_urgency
 from runs.journal.append import journal_append
-from runs.journal.schema import event_parse, event_payload, utc_z
+from runs.journal.event_schema import event_parse, event_payload, utc_z
 from runs.models import Run
 from tenancy.models import Role
 from tests.factories import member

@@ -5,7 +5,7 @@ import pytest
 
 from runs.journal import append as journal
 from runs.journal.append import journal_append
-from runs.journal.schema import event_parse, event_payload
+from runs.journal.event_schema import event_parse, event_payload
 from runs.models import Run, RunEvent
 from tests.runs.journal_helpers import event
 

@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from runs.journal.append import journal_append
+from runs.journal.event_schema import event_parse, event_payload
 from runs.journal.projection import replay
-from runs.journal.schema import event_parse, event_payload
 from runs.journal.verify import journal_verify
 from runs.models import Run
 from tests.factories import TenantFactory

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from runs.models import JournalStatus, RunState
-from runs.runs_view import ENGINE_STATUS, STATUS_WORDS, StatusWords
+from runs.read_model import ENGINE_STATUS, STATUS_WORDS, StatusWords
 from tests.factories import api_key_for, member
 from tests.runs.journal_helpers import approval_request, event
 

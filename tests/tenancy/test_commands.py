@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
-from automation.demo import DEMO_API_KEY
+from ops.demo import DEMO_API_KEY
 from tenancy.models import ApiKey, Membership, Team, Tenant
 from tests.factories import TenantFactory, UserFactory, member
 

@@ -12,7 +12,7 @@ from approvals.selectors import pending_approvals
 from approvals.services import approval_resolve
 from core.api import RunJournalApi
 from core.errors import ErrorDetail
-from runs.journal.schema import utc_z
+from runs.journal.event_schema import utc_z
 
 _CODES = {
     ("approver_id", "missing"): "MISSING_APPROVER_ID",

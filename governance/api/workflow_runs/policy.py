@@ -8,7 +8,8 @@ from core.api import WorkflowRunsApi
 from core.fields import StrictBooleanField
 from core.schema import UniqueListField
 from governance.models import RISK_LEVELS, OnDeny, PolicyMode
-from governance.policies import policy_update, policy_view
+from governance.selectors import policy_view
+from governance.services import policy_update
 
 
 class PolicyInput(serializers.Serializer):

@@ -1,11 +1,11 @@
-"""OpenAPI shapes of run-journal-v0 (the event schema itself is runs.journal.schema's ``Event``)."""
+"""OpenAPI shapes of run-journal-v0 (the event schema itself is runs.journal.event_schema's ``Event``)."""
 
 from typing import Annotated
 
 from pydantic import Field, RootModel
 from rest_framework import serializers
 
-from runs.journal.schema import Event
+from runs.journal.event_schema import Event
 
 BATCH_LIMIT = 500
 

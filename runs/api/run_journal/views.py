@@ -8,12 +8,12 @@ from core.api import RunJournalApi
 from core.errors import ErrorDetail, Forbidden
 from runs.api.run_journal import serializers as s
 from runs.errors import EventInvalid
-from runs.journal.append import journal_append
 from runs.journal.entries import journal_entry
+from runs.journal.event_schema import Event, event_parse, event_payload, validation_details
 from runs.journal.projection import is_resolution_signal
-from runs.journal.schema import Event, event_parse, event_payload, validation_details
 from runs.journal.verify import journal_verify
 from runs.selectors import reads_storage, run_events, run_status, run_with_journal
+from runs.services import journal_append
 
 BATCH_LIMIT = s.BATCH_LIMIT
 

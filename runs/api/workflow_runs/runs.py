@@ -6,11 +6,9 @@ from rest_framework.response import Response
 from core.api import WorkflowRunsApi
 from core.errors import ErrorDetail, Invalid, NotFound
 from runs.api.workflow_runs.serializers import RunAcceptedOutput, RunOutput, RunStartInput
-from runs.engine.launch import Launch, request_fingerprint, run_replay, run_start
-from runs.engine.launch_gate import GateRequest
-from runs.models import Run
-from runs.runs_view import run_view
-from runs.workflows import workflow_get
+from runs.read_model import run_view
+from runs.selectors import run_get, workflow_get
+from runs.services import GateRequest, Launch, request_fingerprint, run_replay, run_start
 
 IDEMPOTENCY_KEY_MAX = 200
 
@@ -79,7 +77,5 @@ class RunDetailApi(WorkflowRunsApi):
 
     @extend_schema(responses={200: RunOutput}, tags=["runs"])
     def get(self, request, run_id):
-        run = Run.objects.filter(tenant=request.auth.tenant, run_id=run_id).first()
-        if run is None:
-            raise RunNotFound()
+        run = run_get(tenant=request.auth.tenant, run_id=run_id, missing=RunNotFound)
         return Response(run_view(run))

@@ -17,8 +17,16 @@ from runs.api.workflow_runs.serializers import (
     WorkflowOutput,
     WorkflowSummaryOutput,
 )
-from runs.templates import template_get, template_install, template_list, template_publish
-from runs.workflows import workflow_create, workflow_delete, workflow_get, workflow_list, workflow_replace
+from runs.selectors import workflow_get
+from runs.services import (
+    template_install,
+    template_publish,
+    workflow_create,
+    workflow_delete,
+    workflow_replace,
+)
+from runs.workflow_templates import template_get, template_list
+from runs.workflows import workflow_list
 
 
 def _definition(request) -> dict:

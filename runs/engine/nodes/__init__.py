@@ -8,7 +8,7 @@ templated origin).
 """
 
 from runs.engine.nodes import approval, condition, delay, http, start, transform
-from runs.engine.templates import Path
+from runs.engine.rendering import Path
 
 NODE_TYPES = {
     "start": start,

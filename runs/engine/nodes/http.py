@@ -16,7 +16,7 @@ from runs.engine.egress import EgressRefused
 from runs.engine.http_client import HttpCallFailed, http_call, url_problem
 from runs.engine.nodes.base import NodeConfig, NodeContext, Outcome
 from runs.engine.origins import credentials_origin_problem, origin_is_templated
-from runs.engine.templates import Path, is_template, mask_secrets, references_credentials, template_strings
+from runs.engine.rendering import Path, is_template, mask_secrets, references_credentials, template_strings
 
 MAX_CALL_SECONDS = 240  # a worker task may run 300 s (django-q2's timeout); one call must fit well inside
 CREDENTIALS_OPT_IN = "allow_credentials_in_url_and_body"

@@ -7,9 +7,9 @@ from django.db import connection
 
 from governance.services import credential_create
 from runs.engine import launch as launch_module
-from runs.engine import templates
+from runs.engine import rendering as templates
 from runs.engine.nodes import CREDENTIAL_PLACES
-from runs.engine.templates import MASK, TemplateRenderError, references_credentials, render_config
+from runs.engine.rendering import MASK, TemplateRenderError, references_credentials, render_config
 from runs.models import Run, Step, Workflow
 from tests.runs.engine.graphs import assert_save_refused, launch, linear, node, transform
 

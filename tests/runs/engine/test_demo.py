@@ -7,8 +7,8 @@ import pytest
 from django.core.wsgi import get_wsgi_application
 from rest_framework.test import APIClient
 
-from automation.demo import demo_load
 from automation.models import AutomationRule
+from ops.demo import demo_load
 from runs.models import Run, RunState, Step, Workflow
 
 

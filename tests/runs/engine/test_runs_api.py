@@ -5,7 +5,7 @@ import re
 import pytest
 
 from runs.models import Run, RunState, Step
-from runs.runs_view import ENGINE_STATUS, JOURNAL_STATUS
+from runs.read_model import ENGINE_STATUS, JOURNAL_STATUS
 from tests.factories import api_client
 from tests.runs.engine.graphs import linear, transform
 

@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 
 from governance.services import credential_create
+from runs.engine.rendering import MASK
 from runs.engine.secrets import credential_names
-from runs.engine.templates import MASK
 from runs.models import Run, Step
 from tests.runs.engine.graphs import linear, node, transform
 

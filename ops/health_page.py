@@ -1,5 +1,5 @@
-"""The portal's health page for tenant admins. It lives in the top app because it gathers failures
-from every app below it (runs, automation executions) beside ``governance.health``'s checks."""
+"""The portal's health page for tenant admins: ``governance.health``'s checks beside the tenant's
+recent failures from every app (runs, automation executions) and, for superusers, the worker's."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django_q.models import Failure
 
-from automation.models import AutomationExecution, ExecutionStatus
+from automation.selectors import execution_failures_recent
 from governance import health
-from runs.runs_view import status_filter
+from runs.read_model import status_filter
 from runs.selectors import runs_visible
 from tenancy.portal import portal_page
 
@@ -27,19 +27,11 @@ def health_page(request):
         .only("run_id", "kind", "state", "status", "error", "workflow_name", "created_at", "finished_at")
         .order_by("-created_at", "-id")[:RECENT_FAILURES]
     )
-    failed_executions = (
-        AutomationExecution.objects.filter(
-            tenant=caller.tenant, status__in=[ExecutionStatus.FAILED, ExecutionStatus.TIMEOUT]
-        )
-        .select_related("rule")
-        .only("execution_id", "status", "started_at", "error_message", "rule__name")
-        .order_by("-started_at")[:RECENT_FAILURES]
-    )
     context = {
         "nav": "health",
         "report": report,
         "failed_runs": list(failed_runs),
-        "failed_executions": list(failed_executions),
+        "failed_executions": execution_failures_recent(tenant=caller.tenant, limit=RECENT_FAILURES),
         # Worker task failures are not tenant-scoped (their arguments may name any tenant's rows).
         "task_failures": list(Failure.objects.order_by("-stopped")[:RECENT_FAILURES])
         if request.user.is_superuser

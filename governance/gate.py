@@ -1,20 +1,30 @@
-"""The policy gate (docs/architecture.md, docs/decisions.md): one pure decision, and the records around it.
+"""The policy gate: a tenant's policy settings, the launch's risk level, the decision, and the
+``PolicyDecision`` rows that record decisions.
 
-``policy_gate_evaluate`` decides with the origin's reason texts; it never reads the database, so
-every launch path (``POST /v1/runs``, ``run_event``, rule actions) gets the same answer for the same
-inputs. What the gate is asked (risk level, whether a person approved) is resolved by the callers
-through ``launch_risk`` and ``approval_cited``; decisions are kept in ``PolicyDecision`` rows.
+``gate_decide`` is the one call a launch makes (``POST /v1/runs``, ``run_event``, rule actions): it
+reads the tenant's policy, resolves the risk level and decides, recording a denial. ``gate_preview``
+decides the same way and records nothing (dry runs, ``evaluate_automation_task``).
+``policy_gate_evaluate`` is the decision itself, pure, with the origin's reason texts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from core.errors import BadRequest
-from governance.models import RISK_LEVELS, AutomationPolicy, PolicyDecision, PolicyMode
+from core.ids import new_ulid
+from governance.models import RISK_LEVELS, AutomationPolicy, OnDeny, PolicyDecision, PolicyMode
 from tenancy.models import Tenant
 
 DEFAULT_RISK = "medium"
+
+
+class LaunchedWorkflow(Protocol):
+    """What the gate reads of the workflow a launch starts."""
+
+    risk_level: str
+    category: str
 
 
 @dataclass(frozen=True)
@@ -30,7 +40,7 @@ class PolicySettings:
 
 
 class UnknownRiskLevel(BadRequest):
-    def __init__(self, value) -> None:
+    def __init__(self, value: object) -> None:
         super().__init__(
             f"Malformed parameter: risk_level (must be one of {', '.join(RISK_LEVELS)}, got {value!r})"
         )
@@ -51,7 +61,7 @@ def policy_settings(tenant: Tenant) -> PolicySettings:
     )
 
 
-def risk_level_parse(value) -> str | None:
+def risk_level_parse(value: object) -> str | None:
     """A requested risk level: None when absent, else one of ``RISK_LEVELS`` (any case).
 
     Raises ``UnknownRiskLevel``: the origin turned unknown levels into ``medium``, a way around
@@ -63,12 +73,15 @@ def risk_level_parse(value) -> str | None:
     raise UnknownRiskLevel(value)
 
 
-def launch_risk(policy: PolicySettings, *, requested: str | None, workflow=None) -> str:
+def launch_risk(
+    policy: PolicySettings, *, requested: str | None, workflow: LaunchedWorkflow | None = None
+) -> str:
     """The origin's order: the request, then the workflow, then its category, else ``medium``."""
     if requested:
         return requested
-    if workflow is not None and getattr(workflow, "risk_level", ""):
-        return workflow.risk_level
+    workflow_risk = getattr(workflow, "risk_level", "") if workflow is not None else ""
+    if workflow_risk:
+        return workflow_risk
     category = getattr(workflow, "category", "") if workflow is not None else ""
     by_category = (policy.category_risk_levels or {}).get(category) if category else None
     return by_category if by_category in RISK_LEVELS else DEFAULT_RISK
@@ -100,9 +113,85 @@ def policy_gate_evaluate(policy: PolicySettings, *, risk_level: str, human_appro
     }
 
 
+@dataclass(frozen=True)
+class GateDecision:
+    """The gate's answer for one launch, and what the launch does when it is denied."""
+
+    decision: dict | None  # stored on the run as ``automation_policy``; None when the policy is off
+    decision_id: str  # the ``PolicyDecision`` row's id (a denial's is written, an allowed one's is not yet)
+    on_deny: str
+    approval_lifetime_minutes: int
+
+    @property
+    def denied(self) -> bool:
+        return self.decision is not None and not self.decision["allowed"]
+
+    @property
+    def held(self) -> bool:
+        """Denied, and the policy holds such launches for a person's approval."""
+        return self.denied and self.on_deny == OnDeny.REQUEST_APPROVAL
+
+
+def _launch_decision(
+    policy: PolicySettings,
+    *,
+    requested_risk: str | None,
+    workflow: LaunchedWorkflow | None,
+    human_approved: bool,
+) -> dict | None:
+    risk_level = launch_risk(policy, requested=requested_risk, workflow=workflow)
+    return policy_gate_evaluate(policy, risk_level=risk_level, human_approved=human_approved)
+
+
+def gate_preview(
+    *,
+    tenant: Tenant,
+    requested_risk: str | None,
+    workflow: LaunchedWorkflow | None = None,
+    human_approved: bool,
+) -> dict | None:
+    """What the gate decides for this launch (None when the policy is off); nothing is recorded."""
+    return _launch_decision(
+        policy_settings(tenant),
+        requested_risk=requested_risk,
+        workflow=workflow,
+        human_approved=human_approved,
+    )
+
+
+def gate_decide(
+    *,
+    tenant: Tenant,
+    requested_risk: str | None,
+    workflow: LaunchedWorkflow | None,
+    human_approved: bool,
+    title: str,
+    username: str,
+) -> GateDecision:
+    """The gate's decision for a launch: the tenant's policy, the risk level (``launch_risk``) and
+    ``policy_gate_evaluate``. A denial is recorded here (``title``, ``username``); an allowed
+    decision is recorded by the caller with the run it lets through (``decision_record``)."""
+    policy = policy_settings(tenant)
+    decision = _launch_decision(
+        policy, requested_risk=requested_risk, workflow=workflow, human_approved=human_approved
+    )
+    verdict = GateDecision(
+        decision=decision,
+        decision_id=f"am_{new_ulid()}",
+        on_deny=policy.on_deny,
+        approval_lifetime_minutes=policy.approval_lifetime_minutes,
+    )
+    if decision is not None and verdict.denied:
+        decision_record(
+            tenant=tenant, decision=decision, decision_id=verdict.decision_id, title=title, username=username
+        )
+    return verdict
+
+
 def decision_record(
     *, tenant: Tenant, decision: dict, decision_id: str, title: str = "", username: str = "", run_id: str = ""
 ) -> PolicyDecision:
+    """A decision kept as a ``PolicyDecision`` row (texts cut to the columns' lengths)."""
     return PolicyDecision.objects.create(
         tenant=tenant,
         decision_id=decision_id,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from runs.engine.templates import MASK, TemplateRenderError, mask_secrets, render, template_context
+from runs.engine.rendering import MASK, TemplateRenderError, mask_secrets, render, template_context
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ changes nothing and says so)."""
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from automation.demo import DemoWorkflow, demo_load
+from ops.demo import DemoWorkflow, demo_load
 
 
 class Command(BaseCommand):

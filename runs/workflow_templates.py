@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
 from django.db.models import QuerySet
 
 from core.errors import ErrorDetail, Invalid, NotFound
@@ -10,6 +14,9 @@ from governance.models import Credential
 from runs.models import Template, Workflow
 from runs.workflows import workflow_create
 from tenancy.models import Tenant
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 SECRET_HEADERS = {"authorization", "proxy-authorization", "x-api-key", "api-key", "cookie", "x-auth-token"}
 
@@ -23,7 +30,7 @@ class TemplateCarriesSecrets(Invalid):
     default_message = "A published graph may reference credentials by name only"
 
 
-def _strings(value, path=""):
+def _strings(value: object, path: str = "") -> Iterator[tuple[str, str]]:
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, dict):
@@ -34,7 +41,7 @@ def _strings(value, path=""):
             yield from _strings(item, f"{path}.{index}")
 
 
-def graph_secret_problems(graph: dict, tenant: Tenant) -> list[ErrorDetail]:
+def graph_secret_problems(graph: dict[str, Any], tenant: Tenant) -> list[ErrorDetail]:
     """Where ``graph`` would carry a secret: a stored credential's value anywhere, or a literal
     (not templated) value in an authentication header."""
     secrets = [
@@ -58,7 +65,9 @@ def graph_secret_problems(graph: dict, tenant: Tenant) -> list[ErrorDetail]:
     return problems
 
 
-def template_publish(*, tenant: Tenant, workflow: Workflow, user=None, name="", description="") -> Template:
+def template_publish(
+    *, tenant: Tenant, workflow: Workflow, user: User | None = None, name: str = "", description: str = ""
+) -> Template:
     problems = graph_secret_problems(workflow.graph, tenant)
     if problems:
         raise TemplateCarriesSecrets(details=problems)
@@ -80,14 +89,20 @@ def template_list() -> QuerySet[Template]:
     return Template.objects.defer("graph").select_related("publisher").order_by("name", "id")
 
 
-def template_get(*, template_id) -> Template:
+def template_get(*, template_id: uuid.UUID | str) -> Template:
     template = Template.objects.select_related("publisher").filter(pk=template_id).first()
     if template is None:
         raise TemplateNotFound()
     return template
 
 
-def template_install(*, template: Template, tenant: Tenant, user=None, categories=None) -> Workflow:
+def template_install(
+    *,
+    template: Template,
+    tenant: Tenant,
+    user: User | None = None,
+    categories: frozenset[str] | None = None,
+) -> Workflow:
     definition = {
         "name": template.name,
         "description": template.description,

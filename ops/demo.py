@@ -1,5 +1,5 @@
-"""Demo data for ``manage.py demo``. Lives in the top app so it may seed every app below it;
-later issues add their examples here. Idempotent: a second run changes nothing, and says so."""
+"""Demo data for ``manage.py demo``: a tenant, users, an API key, workflows with runs, an agent's
+request and an automation rule. Idempotent: a second run changes nothing, and says so."""
 
 from __future__ import annotations
 
@@ -13,13 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from automation.models import AutomationRule
-from automation.schemas import rule_validate
+from automation.rule_validation import rule_validate
 from automation.services import rule_create
-from runs.engine.launch import request_fingerprint, run_start
-from runs.journal.append import journal_append
-from runs.journal.schema import event_parse, event_payload, utc_z
+from runs.journal.event_schema import event_parse, event_payload, utc_z
 from runs.models import Run, Workflow
-from runs.workflows import workflow_create
+from runs.services import journal_append, request_fingerprint, run_start, workflow_create
 from tenancy.keys import hash_key
 from tenancy.models import ApiKey, Membership, Role, Tenant
 from tenancy.services import membership_ensure, tenant_ensure

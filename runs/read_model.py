@@ -9,8 +9,8 @@ from django.db.models import Q
 from django.utils.html import conditional_escape, format_html, strip_tags
 from django.utils.safestring import SafeString
 
+from runs.journal.event_schema import utc_z
 from runs.journal.projection import TERMINAL_STEPS
-from runs.journal.schema import utc_z
 from runs.models import Run, RunEvent, RunKind, RunState, Step, StepState
 
 
