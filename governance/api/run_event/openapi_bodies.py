@@ -6,12 +6,23 @@ from governance.models import RISK_LEVELS, PolicyDecision
 
 _TASK_ID_MAX = PolicyDecision._meta.get_field("decision_id").max_length
 
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.upper()}{c}]" for c in word)
+
+
+# What ``risk_level_parse`` accepts: a level in any case, surrounding blanks ignored; "" or null is absent.
 RISK_LEVEL_BODY = {
     "type": "string",
-    "enum": [*RISK_LEVELS, None],
+    "pattern": rf"^(|\s*({'|'.join(_any_case(level) for level in RISK_LEVELS)})\s*)$",
     "nullable": True,
-    "description": "any case; unknown levels are refused (400); ``risk`` is read when this is absent",
+    "example": "high",
+    "description": (
+        f"one of {', '.join(RISK_LEVELS)}, any case; empty or null is absent (``risk`` is read then); "
+        "unknown levels are refused (400)"
+    ),
 }
+
 
 EVALUATE_TASK_REQUEST = {
     "type": "object",
