@@ -46,6 +46,7 @@ export DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$DB"
 export OPSGATE_DATA_DIR="$WORK/data"  # the generated JWT and Fernet keys, the file cache
 export ALLOWED_HOSTS=127.0.0.1
 export LOG_LEVEL=WARNING
+export OPSGATE_BUILD_START_RATE=100000/min  # fuzzing starts far more builds than an executor
 
 createdb -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" "$DB"
 $BIN/python manage.py migrate --noinput -v0

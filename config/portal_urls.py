@@ -4,6 +4,7 @@ from django.urls import path
 
 from approvals import views as approvals
 from automation import views as automation
+from builds import views as builds
 from ops.health_page import health_page
 from runs import views as runs
 from tenancy import views as tenancy
@@ -19,6 +20,8 @@ urlpatterns = [
     # Run ids are chosen by agents and may hold "/": they take the rest of the path.
     path("runs/<path:run_id>", runs.run_page, name="run"),
     path("run-cancel/<path:run_id>", runs.run_cancel_view, name="run-cancel"),
+    path("builds/<path:run_id>", builds.build_page, name="build"),
+    path("build-artifacts/<int:pk>", builds.build_artifact, name="build-artifact"),
     path("rules", automation.rules_page, name="rules"),
     path("rules/<uuid:rule_id>", automation.rule_page, name="rule"),
     path("rules/<uuid:rule_id>/execute", automation.rule_execute, name="rule-execute"),

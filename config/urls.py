@@ -26,6 +26,7 @@ urlpatterns = [
     # operator-api
     path("api/auth/", include("tenancy.api.operator_api.urls")),
     path("", include("governance.api.operator_api.urls")),
+    path("", include("builds.api.operator_api.urls")),
     # run-journal-v0
     path("v1/", include("runs.api.run_journal.urls")),
     path("v1/", include("approvals.api.run_journal.urls")),

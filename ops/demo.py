@@ -1,9 +1,12 @@
 """Demo data for ``manage.py demo``: a tenant, users, an API key, workflows with runs, an agent's
-request and an automation rule. Idempotent: a second run changes nothing, and says so."""
+request, an automation rule and a build run in progress with its artifacts. Idempotent: a second
+run changes nothing, and says so."""
 
 from __future__ import annotations
 
 import itertools
+import struct
+import zlib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -15,6 +18,24 @@ from django.utils import timezone
 from automation.models import AutomationRule
 from automation.rule_validation import rule_validate
 from automation.services import rule_create
+from builds.artifacts import artifact_write
+from builds.services.lifecycle import (
+    BuildPlan,
+    PhaseMetrics,
+    PhasePlan,
+    TierPlan,
+    build_start,
+    phase_status_update,
+)
+from builds.services.results import (
+    AuditorReport,
+    BuilderReport,
+    IssueSuggestion,
+    ProbeOutcome,
+    auditor_result_submit,
+    builder_result_submit,
+)
+from builds.states import PhaseState
 from runs.journal.event_schema import event_parse, event_payload, utc_z
 from runs.models import Run, Workflow
 from runs.services import journal_append, request_fingerprint, run_start, workflow_create
@@ -102,6 +123,8 @@ def demo_load() -> DemoLogins:
         created.append(f"agent request {DEMO_AGENT_RUN}")
     if _demo_rule(tenant, User.objects.get(username="admin")):
         created.append(f"rule {DEMO_RULE!r}")
+    if _demo_build(tenant):
+        created.append(f"build run {DEMO_BUILD_RUN}")
     return DemoLogins(
         tenant=tenant.slug,
         users={name: spec[0] for name, spec in DEMO_USERS.items()},
@@ -267,3 +290,136 @@ def _demo_rule(tenant, admin) -> bool:
         raise ValueError(f"the demo rule is invalid: {problems}")
     rule_create(tenant=tenant, fields=fields, user=admin)
     return True
+
+
+DEMO_BUILD_RUN = "demo-build-checkout"
+DEMO_BUILD_PLAN = BuildPlan(
+    run_id=DEMO_BUILD_RUN,
+    token_cap=500_000,
+    tiers=(TierPlan("T1", 0, "Foundation"), TierPlan("T2", 1, "Interface")),
+    phases=(
+        PhasePlan("P1", 0, "T1", "Order schema and migration", task_category="schema", complexity="low"),
+        PhasePlan("P2", 1, "T1", "Checkout API", task_category="api", complexity="medium"),
+        PhasePlan("P3", 2, "T2", "Checkout page", task_category="frontend", complexity="medium"),
+        PhasePlan("P4", 3, "T2", "Browser check of the checkout", task_category="tests", complexity="low"),
+    ),
+)
+DEMO_PATCH = "\n".join(
+    [
+        "--- a/checkout/models.py",
+        "+++ b/checkout/models.py",
+        "@@ -1,2 +1,5 @@",
+        " from django.db import models",
+        " ",
+        "+",
+        "+class Order(models.Model):",
+        "+    total_cents = models.PositiveIntegerField()",
+        "",
+    ]
+)
+DEMO_PROBE_LOG = """$ pytest tests/test_checkout_page.py -q
+..F
+FAILED tests/test_checkout_page.py::test_total_shows_the_currency - AssertionError: '250' != '250 EUR'
+1 failed, 2 passed in 0.84s
+"""
+
+
+def _demo_build(tenant) -> bool:
+    """A build run in progress, reported as an executor reports one through the operator-api: two
+    tiers; P1 built, audited and complete, P2 built and waiting for its audit with an issue, P3
+    executing with a failed probe (its error reports), P4 queued; a screenshot and the probe's
+    log among its artifacts. False if the run exists."""
+    if Run.objects.filter(tenant=tenant, run_id=DEMO_BUILD_RUN).exists():
+        return False
+    build_start(tenant=tenant, plan=DEMO_BUILD_PLAN)
+    at = {"tenant": tenant, "run_id": DEMO_BUILD_RUN}
+    builder_result_submit(
+        **at,
+        phase_id="P1",
+        report=BuilderReport(
+            status="success",
+            patch_content=DEMO_PATCH,
+            files_changed=("checkout/models.py",),
+            lines_added=3,
+            tokens_used=30_400,
+            probe_results=(ProbeOutcome("pytest", 0, stdout="4 passed in 0.31s"),),
+        ),
+    )
+    auditor_result_submit(
+        **at,
+        phase_id="P1",
+        report=AuditorReport(
+            review_notes="The schema matches the plan.", recommendation="approve", tokens_used=41_800
+        ),
+    )
+    idempotency = IssueSuggestion(
+        issue_key="checkout_api_no_idempotency_key",
+        severity="minor",
+        category="api_design",
+        source="builder",
+        evidence_refs=("checkout/api.py:42",),
+        description="A retried POST /checkout could charge twice.",
+    )
+    builder_result_submit(
+        **at,
+        phase_id="P2",
+        report=BuilderReport(
+            status="success", builder_attempts=2, tokens_used=63_250, suggested_issues=(idempotency,)
+        ),
+    )
+    phase_status_update(
+        **at, phase_id="P3", state=PhaseState.EXECUTING, metrics=PhaseMetrics(tokens_used=12_000)
+    )
+    builder_result_submit(
+        **at,
+        phase_id="P3",
+        report=BuilderReport(
+            status="failed",
+            tokens_used=27_400,
+            probe_results=(ProbeOutcome("pytest", 1, stdout=DEMO_PROBE_LOG, duration_seconds=0.84),),
+            notes="The total misses its currency; retrying with the formatter.",
+        ),
+    )
+    run = Run.objects.get(tenant=tenant, run_id=DEMO_BUILD_RUN)
+    artifact_write(run=run, path="screenshots/checkout_page.png", content=demo_screenshot_png())
+    artifact_write(run=run, path="phases/P3/probe_pytest.log", content=DEMO_PROBE_LOG.encode())
+    return True
+
+
+# The demo screenshot: a small browser window with a page, a progress bar and a button (RGB).
+SCREENSHOT_SIZE = (240, 150)
+SCREENSHOT_BOXES = [
+    ((0, 0, 240, 150), (245, 246, 248)),  # page background
+    ((0, 0, 240, 16), (22, 32, 46)),  # the browser's top bar
+    ((6, 5, 12, 11), (180, 35, 24)),
+    ((16, 5, 22, 11), (224, 168, 74)),
+    ((26, 5, 32, 11), (29, 122, 62)),
+    ((14, 28, 226, 136), (255, 255, 255)),  # the card
+    ((24, 38, 150, 46), (28, 35, 48)),  # a heading
+    ((24, 56, 210, 60), (217, 221, 228)),  # lines of text
+    ((24, 66, 190, 70), (217, 221, 228)),
+    ((24, 80, 216, 90), (217, 221, 228)),  # the progress bar's track...
+    ((24, 80, 132, 90), (29, 122, 62)),  # ...half full
+    ((24, 106, 96, 124), (31, 95, 191)),  # the pay button
+]
+
+
+def demo_screenshot_png() -> bytes:
+    """A valid PNG (8-bit RGB, no interlace) drawn from ``SCREENSHOT_BOXES``, with no imaging library."""
+    width, height = SCREENSHOT_SIZE
+    pixels = [bytearray(width * 3) for _ in range(height)]
+    for (left, top, right, bottom), colour in SCREENSHOT_BOXES:
+        for row in pixels[top:bottom]:
+            row[left * 3 : right * 3] = bytes(colour) * (right - left)
+    raw = b"".join(b"\x00" + bytes(row) for row in pixels)  # filter type 0 on every scanline
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )

@@ -14,7 +14,7 @@ class RunKind(models.TextChoices):
     EXTERNAL = "external", "External (agent events)"
     WORKFLOW = "workflow", "Workflow"
     JOB = "job", "Job (run_event)"
-    PLAN = "plan", "Plan (operator-api)"
+    BUILD = "build", "Build (operator-api)"
 
 
 class JournalStatus(models.TextChoices):

@@ -74,3 +74,32 @@ def test_the_demo_s_pending_approvals_expire_some_hours_ahead(django_capture_on_
         assert approval.expires_at is not None, approval.event_id
         ahead = approval.expires_at - loaded_at
         assert timedelta(hours=3) < ahead < timedelta(hours=5), (approval.event_id, ahead)
+
+
+def test_the_demo_has_a_build_run_in_progress_with_artifacts(django_capture_on_commit_callbacks, client):
+    from builds.models import BuildRun, ErrorReport, IssueOccurrence
+    from builds.states import RUN_ENDED
+    from ops.demo import DEMO_BUILD_RUN
+
+    first = demo(django_capture_on_commit_callbacks)
+
+    assert f"build run {DEMO_BUILD_RUN}" in first
+    build = BuildRun.objects.get(run__run_id=DEMO_BUILD_RUN)
+    assert build.state not in RUN_ENDED and build.tokens_used > 0
+    assert list(build.tiers.values_list("tier_id", flat=True)) == ["T1", "T2"]
+    states = dict(build.phases.values_list("phase_id", "state"))
+    assert states == {"P1": "COMPLETE", "P2": "GATE", "P3": "EXECUTING", "P4": "QUEUED"}
+    assert IssueOccurrence.objects.filter(build=build).exists()
+    assert ErrorReport.objects.filter(build=build).exists()
+    media = dict(build.run.artifacts.values_list("path", "media_type"))
+    assert media["screenshots/checkout_page.png"] == "image/png"
+    assert media["phases/P3/probe_pytest.log"].startswith("text/")
+    assert "run_summary.md" in media
+    assert build.run.event_count > 1  # each report is in the run's journal
+    client.login(username="operator", password="opsgate-operator")
+    page = client.get(f"/portal/builds/{DEMO_BUILD_RUN}").content.decode()
+    assert "Checkout page" in page and "checkout_api_no_idempotency_key" in page and "<img" in page
+
+    again = demo(django_capture_on_commit_callbacks)
+    assert "already loaded: nothing changed" in again
+    assert BuildRun.objects.filter(run__run_id=DEMO_BUILD_RUN).count() == 1

@@ -133,7 +133,7 @@ def test_operator_api_validation_errors_are_a_list_or_a_message(schema):
 
 def test_only_rate_limited_operations_document_429(schema):
     limited = sorted(f"{m.upper()} {p}" for p, m, op in operations(schema) if "429" in op["responses"])
-    assert limited == ["POST /api/auth/login"]
+    assert limited == ["POST /api/auth/login", "POST /runs/start"]
 
 
 def test_every_path_is_owned_by_the_contract_whose_envelope_its_view_renders(schema):

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "tenancy",
     "governance",
     "runs",
+    "builds",
     "approvals",
     "automation",
     "ops",
@@ -156,6 +157,22 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True  # serve static files under gunicorn without a collectstatic step
 
+# --- build artifacts and uploads (operator-api) --------------------------------------------------
+# Files live behind Django's storage API: the filesystem under OPSGATE_DATA_DIR/artifacts by default;
+# OPSGATE_ARTIFACTS_BACKEND names any django-storages backend (S3-compatible) so web nodes share them.
+ARTIFACTS_DIR = DATA_DIR / "artifacts"
+_ARTIFACTS_BACKEND = env.str("OPSGATE_ARTIFACTS_BACKEND", default="")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "artifacts": {
+        "BACKEND": _ARTIFACTS_BACKEND or "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {} if _ARTIFACTS_BACKEND else {"location": str(ARTIFACTS_DIR), "allow_overwrite": True},
+    },
+}
+OPSGATE_ARTIFACT_MAX_BYTES = env.int("OPSGATE_ARTIFACT_MAX_BYTES", default=1_048_576)  # served per file
+OPSGATE_UPLOAD_MAX_BYTES = env.int("OPSGATE_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
+
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
@@ -258,6 +275,7 @@ OPSGATE_KILL_SWITCH_DEFAULTS = {
 if OPSGATE_KILL_SWITCH_DEFAULTS["auto_approve_build113"] and not DEBUG:
     raise ImproperlyConfigured("AUTO_APPROVE_BUILD113 is refused when DEBUG is off.")
 OPSGATE_LOGIN_RATE = env.str("OPSGATE_LOGIN_RATE", default="10/min")
+OPSGATE_BUILD_START_RATE = env.str("OPSGATE_BUILD_START_RATE", default="10/min")  # per client address
 OPSGATE_APPROVAL_TTL_MINUTES = env.int(
     "OPSGATE_APPROVAL_TTL_MINUTES", default=0
 )  # 0: approvals never lapse unless an event says so

@@ -14,3 +14,6 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+OPSGATE_BUILD_START_RATE = (
+    "10000/min"  # tests start many build runs from one address; 429 is tested with its own rate
+)

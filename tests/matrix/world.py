@@ -203,3 +203,34 @@ class World:
             )
             for model in tenant_owned_models()
         }
+
+
+# -- build runs (operator-api): the run every ``run_id`` names is a build run, started through the
+# API (its journal holds the start, so the /v1 run routes read it as any run), with one phase.
+def make_build_run(world: World) -> str:
+    run_id = f"run-{uuid.uuid4().hex[:12]}"
+    body = {
+        "run": {"run_id": run_id},
+        "tiers": [{"tier_id": "tier-a", "tier_index": 0, "name": f"Tier {MARK}"}],
+        "phases": [
+            {
+                "phase_id": f"phase-{uuid.uuid4().hex[:12]}",
+                "phase_index": 0,
+                "tier_id": "tier-a",
+                "name": f"Phase {MARK}",
+                "description": MARK,
+            }
+        ],
+    }
+    created = _created(world.client.post("/runs/start", body, format="json"))
+    world.values["phase_id"] = created["phases"][0]["phase_id"]
+    return run_id
+
+
+def make_build_phase(world: World) -> str:
+    world.value("run_id")
+    return world.values["phase_id"]
+
+
+PARAMETERS["run_id"] = Parameter(make_build_run, missing=lambda: f"run-{uuid.uuid4().hex[:12]}")
+PARAMETERS["phase_id"] = Parameter(make_build_phase, missing=lambda: f"phase-{uuid.uuid4().hex[:12]}")
