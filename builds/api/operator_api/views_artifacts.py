@@ -66,7 +66,9 @@ class BrowserArtifactsOutput(serializers.Serializer):
 class UploadInput(serializers.Serializer):
     file = serializers.FileField(help_text="At most OPSGATE_UPLOAD_MAX_BYTES (25 MiB by default).")
     run_id = serializers.CharField(
-        required=False, help_text="One of the tenant's runs: the file also becomes its artifact."
+        required=False,
+        allow_blank=True,
+        help_text="One of the tenant's runs: the file also becomes its artifact (empty: none).",
     )
 
 
