@@ -19,6 +19,7 @@ class ErrorDetail:
     message: str
     type: str = ""
     code: str = ""
+    location: str = ""  # where the input was, for envelopes that say so: "query"; "" is the body
 
 
 class DomainError(Exception):

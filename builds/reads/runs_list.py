@@ -34,7 +34,7 @@ class RunsPage(TypedDict):
     offset: int
 
 
-def _phase_count(**filters) -> Coalesce:
+def _phase_count(**filters: object) -> Coalesce:
     counted = (
         Phase.objects.filter(build=OuterRef("pk"), **filters)
         .order_by()

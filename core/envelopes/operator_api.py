@@ -12,8 +12,8 @@ STATUS = {**KIND_STATUS, "invalid": 422}
 ROUTE_MESSAGES = {"not_found": "Not Found", "method_not_allowed": "Method Not Allowed"}
 
 
-def _loc(path: str) -> list[Any]:
-    parts: list[Any] = ["body"]
+def _loc(path: str, location: str) -> list[Any]:
+    parts: list[Any] = [location or "body"]
     for part in path.split(".") if path else []:
         index = path_index(part)  # ASCII digits only: "²".isdigit() is true, int("²") fails
         parts.append(part if index is None else index)
@@ -25,7 +25,7 @@ def render(problem: Problem) -> tuple[int, Any]:
     if problem.kind == "invalid" and problem.details:
         return status, {
             "detail": [
-                {"type": d.type or "value_error", "loc": _loc(d.path), "msg": d.message}
+                {"type": d.type or "value_error", "loc": _loc(d.path, d.location), "msg": d.message}
                 for d in problem.details
             ]
         }

@@ -200,8 +200,8 @@ def test_missing_query_parameters_are_422(started):
     assert response.status_code == 422
     assert response.json() == {
         "detail": [
-            {"type": "missing", "loc": ["body", "source"], "msg": "Field required"},
-            {"type": "missing", "loc": ["body", "category"], "msg": "Field required"},
+            {"type": "missing", "loc": ["query", "source"], "msg": "Field required"},
+            {"type": "missing", "loc": ["query", "category"], "msg": "Field required"},
         ]
     }
 

@@ -9,11 +9,9 @@ error), texts by theirs, and ``recommendation`` is one of approve, revise, escal
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from core.errors import ErrorDetail, Invalid
+from pydantic import BaseModel, ConfigDict, Field
 
 INT_MAX = 2**31 - 1  # PositiveIntegerField
 BIGINT_MAX = 2**63 - 1  # PositiveBigIntegerField
@@ -82,24 +80,3 @@ class AuditorResult(BaseModel):
     tokens_used: Tokens = 0
     recommendation: Literal["approve", "revise", "escalate"]
     confidence: str = Field(default="medium", max_length=40)
-
-
-Model = TypeVar("Model", bound=BaseModel)
-
-
-def pydantic_details(exc: ValidationError) -> list[ErrorDetail]:
-    """Each problem as the envelope's ``{type, loc, msg}`` (``loc`` under ``body``)."""
-    return [
-        ErrorDetail(
-            path=".".join(str(part) for part in error["loc"]), message=error["msg"], type=error["type"]
-        )
-        for error in exc.errors(include_url=False)
-    ]
-
-
-def body_validate(model: type[Model], data: Any) -> Model:
-    """``data`` as ``model``, or ``Invalid`` (422) with every problem."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise Invalid(details=pydantic_details(exc)) from None

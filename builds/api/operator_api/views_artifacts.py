@@ -147,7 +147,7 @@ class ArtifactFileApi(OperatorApi):
     )
     def get(self, request, run_id: str):
         if "path" not in request.query_params:
-            raise Invalid(details=[ErrorDetail("path", "Field required", "missing")])
+            raise Invalid(details=[ErrorDetail("path", "Field required", "missing", location="query")])
         raw = request.query_params["path"]
         relative = artifact_path_check(raw)
         run = artifact_run_get(tenant=request.auth.tenant, run_id=run_id)

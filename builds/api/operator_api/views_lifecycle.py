@@ -18,7 +18,6 @@ from builds.api.operator_api.inputs_lifecycle import (
     RecordIssueQuery,
     RunStartRequest,
 )
-from builds.api.operator_api.inputs_results import body_validate
 from builds.api.operator_api.outputs import (
     IssueRecordedResponse,
     PhaseStatusResponse,
@@ -39,6 +38,7 @@ from builds.services import (
 )
 from core.api import OperatorApi
 from core.openapi.pydantic_models import model_schema
+from core.pydantic_input import input_validate
 from tenancy.throttles import LoginRateThrottle
 
 TAGS = ["builds"]
@@ -106,7 +106,7 @@ class RunStartApi(OperatorApi):
         ),
     )
     def post(self, request):
-        body = body_validate(RunStartRequest, request.data)
+        body = input_validate(RunStartRequest, request.data)
         tenant = request.auth.tenant
         build_start(tenant=tenant, plan=build_plan(body), actor=reporter(request))
         return Response(run_response(*build_detail_get(tenant=tenant, run_id=body.run.run_id)), status=201)
@@ -143,7 +143,7 @@ class PhaseStatusApi(OperatorApi):
         ),
     )
     def post(self, request, run_id, phase_id):
-        body = body_validate(PhaseStatusUpdate, request.data)
+        body = input_validate(PhaseStatusUpdate, request.data)
         phase = phase_status_update(
             tenant=request.auth.tenant,
             run_id=run_id,
@@ -195,9 +195,9 @@ class RecordIssueApi(OperatorApi):
         ),
     )
     def post(self, request, run_id, phase_id):
-        query = body_validate(RecordIssueQuery, request.query_params.dict())
+        query = input_validate(RecordIssueQuery, request.query_params.dict(), location="query")
         data = request.data if isinstance(request.data, list) or request.data else None
-        evidence = body_validate(EvidenceRefs, data).root
+        evidence = input_validate(EvidenceRefs, data).root
         tenant = request.auth.tenant
         phase = phase_issue_record(
             tenant=tenant,

@@ -26,6 +26,7 @@ from builds.reads.progress import build_progress_get
 from builds.reads.runs_list import build_runs_list
 from builds.reads.shapes import LIMIT_DEFAULT, LIMIT_MAX, PageBounds
 from core.api import OperatorApi
+from core.errors import ErrorDetail, Invalid
 from core.pagination import OFFSET_MAX
 
 TAGS = ["builds"]
@@ -44,17 +45,10 @@ PAGE_PARAMETERS = [
 ]
 
 
-class QueryInvalid(Exception):
-    """Query parameters pydantic refused, answered as FastAPI answers them."""
-
-    def __init__(self, problems: list[dict]) -> None:
-        super().__init__("query validation failed")
-        self.problems = problems
-
-
 def query_integers(request, defaults: dict[str, int]) -> dict[str, int]:
     """Each of ``defaults``' names read from the query string as pydantic reads an ``int``."""
-    values, problems = {}, []
+    values: dict[str, int] = {}
+    problems: list[ErrorDetail] = []
     for name, default in defaults.items():
         raw = request.query_params.get(name)
         if raw is None:
@@ -64,11 +58,11 @@ def query_integers(request, defaults: dict[str, int]) -> dict[str, int]:
             values[name] = _QUERY_INT.validate_python(raw)
         except ValidationError as exc:
             problems += [
-                {"type": error["type"], "loc": ["query", name], "msg": error["msg"]}
+                ErrorDetail(path=name, message=error["msg"], type=error["type"], location="query")
                 for error in exc.errors(include_url=False)
             ]
     if problems:
-        raise QueryInvalid(problems)
+        raise Invalid(details=problems)
     return values
 
 
@@ -80,11 +74,6 @@ def page_bounds(request) -> PageBounds:
 class BuildReadApi(OperatorApi):
     required_scopes = {"GET": ("runs:read",)}
     public_read_methods = frozenset({"GET"})
-
-    def handle_exception(self, exc):
-        if isinstance(exc, QueryInvalid):
-            return Response({"detail": exc.problems}, status=422)
-        return super().handle_exception(exc)
 
 
 class RunsListApi(BuildReadApi):

@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from builds.api.operator_api.inputs_results import AuditorResult, BuilderResult, body_validate
+from builds.api.operator_api.inputs_results import AuditorResult, BuilderResult
 from builds.errors import ResultIdsMismatch
 from builds.services.results import (
     AuditorReport,
@@ -21,6 +21,7 @@ from builds.services.results import (
     builder_result_submit,
 )
 from core.api import OperatorApi
+from core.pydantic_input import input_validate
 
 
 class BuilderResultOutput(serializers.Serializer):
@@ -90,7 +91,7 @@ class BuilderResultApi(OperatorApi):
         ),
     )
     def post(self, request, run_id: str, phase_id: str):
-        body = body_validate(BuilderResult, request.data)
+        body = input_validate(BuilderResult, request.data)
         _ids_check(run_id=run_id, phase_id=phase_id, body=body)
         phase = builder_result_submit(
             tenant=request.auth.tenant, run_id=run_id, phase_id=phase_id, report=builder_report(body)
@@ -121,7 +122,7 @@ class AuditorResultApi(OperatorApi):
         ),
     )
     def post(self, request, run_id: str, phase_id: str):
-        body = body_validate(AuditorResult, request.data)
+        body = input_validate(AuditorResult, request.data)
         _ids_check(run_id=run_id, phase_id=phase_id, body=body)
         phase = auditor_result_submit(
             tenant=request.auth.tenant, run_id=run_id, phase_id=phase_id, report=auditor_report(body)
